@@ -1,0 +1,25 @@
+"""The one source of "now": UTC wall time, overridable for tests through the environment."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+from .errors import ValidationError
+
+NOW_ENV = "PULUMI_DOCKER_MACHINE_NOW"
+"""ISO 8601 timestamp that replaces the wall clock; inherited by the dynamic provider process."""
+
+
+def now() -> datetime:
+    """Current time in UTC, whole seconds; `PULUMI_DOCKER_MACHINE_NOW` overrides it (naive means UTC)."""
+    raw = os.environ.get(NOW_ENV, "").strip()
+    if not raw:
+        return datetime.now(UTC).replace(microsecond=0)
+    try:
+        parsed = datetime.fromisoformat(raw)
+    except ValueError as exc:
+        raise ValidationError(NOW_ENV, f"{raw!r} is not an ISO 8601 timestamp") from exc
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC).replace(microsecond=0)

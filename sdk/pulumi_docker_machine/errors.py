@@ -1,0 +1,41 @@
+"""The one exception root and its family; every error names where it happened."""
+
+from __future__ import annotations
+
+
+class DockerMachineError(Exception):
+    """Root of every error this package raises."""
+
+
+class ValidationError(DockerMachineError):
+    """An input is invalid; raised from check, before anything on a host changes."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(f"{field}: {message}")
+
+
+class CertificateError(DockerMachineError):
+    """A certificate or key cannot be built, parsed or matched."""
+
+
+class ConnectError(DockerMachineError):
+    """An SSH connection to a host failed (unreachable, auth, host key)."""
+
+    def __init__(self, host: str, message: str) -> None:
+        self.host = host
+        super().__init__(f"{host}: {message}")
+
+
+class HostKeyMismatchError(ConnectError):
+    """The host presented a different SSH host key than the pinned one."""
+
+
+class RemoteCommandError(DockerMachineError):
+    """A command on a host exited non-zero."""
+
+    def __init__(self, host: str, step: str, command: str, exit_code: int, stderr: str) -> None:
+        self.host, self.step, self.command = host, step, command
+        self.exit_code, self.stderr = exit_code, stderr
+        tail = stderr.strip()[-2000:]
+        super().__init__(f"{host}: {step}: `{command}` exited {exit_code}: {tail}")

@@ -1,0 +1,1 @@
+"""Pure PKI: key generation, certificate building, PEM inspection and renewal timing."""

@@ -1,0 +1,1 @@
+"""Shared pytest configuration: tiers are chosen with markers (-m unit / -m e2e)."""
