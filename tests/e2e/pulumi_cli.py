@@ -114,7 +114,11 @@ class Stack:
         # Values go through stdin so that secrets never appear in a process list.
         proc = subprocess.run(
             [pulumi_binary(), *args, "--cwd", str(self.workdir), "--non-interactive"],
-            input=value, env=self.env(), capture_output=True, text=True, check=False,
+            input=value,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if proc.returncode != 0:
             raise PulumiCommandError(f"config set {key} failed: {proc.stderr}")

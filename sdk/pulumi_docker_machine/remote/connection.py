@@ -71,7 +71,11 @@ def _dial_with_retries(spec: ConnectionSpec, expected: str | None) -> Connected:
         attempts += 1
         try:
             return _dial(spec, expected)
-        except (HostKeyMismatchError, paramiko.AuthenticationException, paramiko.BadAuthenticationType) as exc:
+        except (
+            HostKeyMismatchError,
+            paramiko.AuthenticationException,
+            paramiko.BadAuthenticationType,
+        ) as exc:
             if isinstance(exc, HostKeyMismatchError):
                 raise
             raise ConnectError(spec.label, f"authentication failed for user {spec.user!r}: {exc}") from exc

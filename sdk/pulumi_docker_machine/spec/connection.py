@@ -10,7 +10,9 @@ from typing import Any
 
 from ..errors import ValidationError
 
-_HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
+_HOSTNAME = re.compile(
+    r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$"
+)
 _KEY_LINE = re.compile(r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( .*)?$")
 
 # pulumi-command serializes its ConnectionArgs with camelCase names; accept both spellings.
@@ -56,7 +58,9 @@ class ConnectionSpec:
         known = set(cls.__dataclass_fields__)
         unknown = sorted(set(data) - known)
         if unknown:
-            raise ValidationError(f"{field}.{unknown[0]}", f"unknown connection field (known: {sorted(known)})")
+            raise ValidationError(
+                f"{field}.{unknown[0]}", f"unknown connection field (known: {sorted(known)})"
+            )
         host = data.get("host")
         if not isinstance(host, str) or not host:
             raise ValidationError(f"{field}.host", "is required")

@@ -1,0 +1,195 @@
+"""The DockerHost workflow: probe, install if missing, apply the transaction, verify over TLS.
+
+Pure decisions (what to write, whether to restart) come from `daemon.*`; every side effect goes
+through `remote.*`. Returns plain dicts for provider outputs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from .daemon import paths, render, transaction
+from .daemon.install import install_script, uninstall_script
+from .errors import DockerMachineError, ValidationError
+from .remote import facts as host_facts
+from .remote import tlsprobe
+from .remote.hostkeys import fingerprint
+from .remote.session import Session
+from .spec.host import HostSpec
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Desired:
+    """The files a host should have, with their modes."""
+
+    files: dict[str, tuple[str, int]]
+
+    @property
+    def hashes(self) -> dict[str, str]:
+        return {path: sha256(content) for path, (content, _) in self.files.items()}
+
+
+def desired_files(spec: HostSpec, facts: host_facts.HostFacts, base: dict[str, Any] | None) -> Desired:
+    """What to write, from the spec, the unit the host ships and the daemon.json it had before us."""
+    return Desired(
+        {
+            paths.CA_CERT: (spec.ca_cert_pem, 0o644),
+            paths.SERVER_CERT: (spec.server_cert_pem, 0o644),
+            paths.SERVER_KEY: (spec.server_key_pem, 0o600),
+            paths.DAEMON_JSON: (render.daemon_json(spec.daemon, base), 0o644),
+            paths.DROPIN: (render.dropin(spec.daemon, facts.unit_text), 0o644),
+        }
+    )
+
+
+def drift(desired_hashes: dict[str, str], facts: host_facts.HostFacts) -> dict[str, str]:
+    """What differs on the host from what we last applied: {what: how}."""
+    found = {}
+    for path, digest in sorted(desired_hashes.items()):
+        seen = facts.sha256.get(path, "")
+        if seen != digest:
+            found[path] = "missing on host" if not seen else "changed on host"
+    if facts.active != "active":
+        found["docker.service"] = facts.active or "not running"
+    return found
+
+
+def converge(spec: HostSpec, pinned_key: str | None, base_json: str | None, first: bool) -> dict[str, Any]:
+    """Make the host match `spec`; returns the observed outputs."""
+    session = Session(spec.connection, pinned_key)
+    facts = host_facts.probe(session)
+    installed = False
+    if not facts.has_docker:
+        if spec.install_method == "none":
+            raise DockerMachineError(
+                f"{spec.connection.label}: Docker is not installed and install_method is 'none'"
+            )
+        session.script(
+            "install docker", install_script(spec.install_method, spec.install_command), timeout=1800
+        )
+        installed = True
+        facts = host_facts.probe(session)
+    if facts.init_system != "systemd":
+        raise DockerMachineError(
+            f"{spec.connection.label}: init system {facts.init_system!r} is not supported yet (systemd is)"
+        )
+    if first:
+        base_json = facts.daemon_json
+    base = _parse_base(base_json, spec.connection.label)
+    if facts.foreign_exec_start:
+        raise DockerMachineError(
+            f"{spec.connection.label}: drop-in(s) {', '.join(facts.foreign_exec_start)} also set"
+            " ExecStart for docker.service and would conflict with ours; remove them or merge their"
+            " flags into DaemonConfig"
+        )
+    _check_storage_driver(spec, facts)
+    desired = desired_files(spec, facts, base)
+    changed = {p: f for p, f in desired.files.items() if facts.sha256.get(p) != sha256(f[0])}
+    restart = bool(changed) or facts.active != "active"
+    if restart:
+        session.script(
+            "apply daemon configuration", transaction.apply_script(changed, True, facts.can_validate)
+        )
+    engine_version = facts.server_version
+    api_version = ""
+    if spec.client_cert_pem and spec.client_key_pem:
+        try:
+            engine = _tls_check(session, spec)
+        except tlsprobe.TLSProbeError as exc:
+            if changed:
+                session.script("roll back", transaction.rollback_script(changed), check=False)
+            raise DockerMachineError(
+                f"{spec.connection.label}: TLS endpoint {spec.docker_host} did not answer /_ping and /version"
+                f" with the client certificate: {exc}"
+                + ("; previous configuration restored" if changed else "")
+            ) from exc
+        engine_version, api_version = engine.version, engine.api_version
+    if changed:
+        session.script("commit", transaction.commit_script(changed))
+    after = host_facts.probe(session) if restart else facts
+    return {
+        "host_key": session.host_key,
+        "host_key_fingerprint": fingerprint(session.host_key),
+        "docker_host": spec.docker_host,
+        "engine_version": engine_version or after.server_version,
+        "api_version": api_version,
+        "os": after.os_pretty or after.os_id,
+        "init_system": after.init_system,
+        "addresses": list(after.addresses),
+        "daemon_pid": after.main_pid,
+        "base_daemon_json": base_json,
+        "daemon_json": desired.files[paths.DAEMON_JSON][0],
+        "dropin": desired.files[paths.DROPIN][0],
+        "desired_sha256": desired.hashes,
+        "drift": drift(desired.hashes, after),
+        "installed_docker": installed,
+        "restarted": restart,
+    }
+
+
+def observe(spec: HostSpec, pinned_key: str, desired_hashes: dict[str, str]) -> dict[str, Any]:
+    """read(): one probe; what the host looks like against what we applied."""
+    session = Session(spec.connection, pinned_key)
+    facts = host_facts.probe(session)
+    return {
+        "engine_version": facts.server_version,
+        "addresses": list(facts.addresses),
+        "daemon_pid": facts.main_pid,
+        "drift": drift(desired_hashes, facts),
+    }
+
+
+def remove(spec: HostSpec, pinned_key: str, base_json: str | None, uninstall: bool) -> None:
+    """delete(): give the host back as it was; Docker stays unless we installed it and were asked."""
+    session = Session(spec.connection, pinned_key)
+    session.script("remove configuration", transaction.remove_script(base_json))
+    if uninstall:
+        session.script("uninstall docker", uninstall_script(), timeout=1800)
+
+
+def _tls_check(session: Session, spec: HostSpec) -> tlsprobe.Engine:
+    assert spec.client_cert_pem and spec.client_key_pem
+    if spec.connection.proxy is not None:
+        # Not reachable from here: ask through the host's own SSH server.
+        stream: tlsprobe.Stream = session.transport.open_channel(
+            "direct-tcpip", ("127.0.0.1", spec.daemon.tls_port), ("127.0.0.1", 0)
+        )
+    else:
+        stream = tlsprobe.tcp_stream(
+            spec.advertised_address, spec.daemon.tls_port, spec.connection.per_dial_timeout
+        )
+    return tlsprobe.probe(stream, spec.ca_cert_pem, spec.client_cert_pem, spec.client_key_pem)
+
+
+def _parse_base(text: str | None, label: str) -> dict[str, Any] | None:
+    if not text:
+        return None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DockerMachineError(
+            f"{label}: the existing {paths.DAEMON_JSON} is not valid JSON: {exc}"
+        ) from exc
+    if not isinstance(data, dict):
+        raise DockerMachineError(f"{label}: the existing {paths.DAEMON_JSON} is not a JSON object")
+    return data
+
+
+def _check_storage_driver(spec: HostSpec, facts: host_facts.HostFacts) -> None:
+    wanted = spec.daemon.storage_driver
+    if not wanted or not facts.storage_driver or wanted == facts.storage_driver:
+        return
+    if (facts.images or facts.containers) and not spec.daemon.allow_storage_driver_change:
+        raise ValidationError(
+            "daemon.storage_driver",
+            f"{spec.connection.label} runs {facts.storage_driver!r} with {facts.images} image(s) and"
+            f" {facts.containers} container(s); switching to {wanted!r} would hide them. Set"
+            " daemon.allow_storage_driver_change=true to do it anyway.",
+        )

@@ -1,0 +1,1 @@
+"""Render the daemon's files from a DaemonSpec: daemon.json and the systemd drop-in (pure)."""

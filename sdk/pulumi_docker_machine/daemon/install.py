@@ -1,0 +1,60 @@
+"""Scripts that install Docker on a host that lacks it (pure)."""
+
+from __future__ import annotations
+
+EXIT_APT_SOURCES = 20  # apt-get update exits 0 even when every source failed; we don't
+
+_PACKAGES = """set -u
+export DEBIAN_FRONTEND=noninteractive
+if command -v apt-get >/dev/null 2>&1; then
+  out=$(apt-get update 2>&1); code=$?
+  if [ $code -ne 0 ] || printf '%s\\n' "$out" | grep -qE '^(W|E|Err):'; then
+    printf '%s\\n' "$out" >&2; echo "apt-get update could not read every package source" >&2; exit 20
+  fi
+  apt-get install -y -q docker.io >&2 || exit $?
+elif command -v dnf >/dev/null 2>&1; then dnf install -y docker >&2 || exit $?
+elif command -v yum >/dev/null 2>&1; then yum install -y docker >&2 || exit $?
+elif command -v apk >/dev/null 2>&1; then apk add --no-cache docker >&2 || exit $?
+elif command -v zypper >/dev/null 2>&1; then zypper --non-interactive install docker >&2 || exit $?
+else echo "no supported package manager (apt-get, dnf, yum, apk, zypper)" >&2; exit 21
+fi
+"""
+
+_SCRIPT = """set -eu
+if command -v curl >/dev/null 2>&1; then curl -fsSL https://get.docker.com -o /tmp/get-docker.sh
+else wget -qO /tmp/get-docker.sh https://get.docker.com; fi
+sh /tmp/get-docker.sh >&2
+rm -f /tmp/get-docker.sh
+"""
+
+_ENABLE = """
+if [ -d /run/systemd/system ]; then systemctl enable --now docker >&2
+elif command -v rc-update >/dev/null 2>&1; then rc-update add docker default >&2; rc-service docker start >&2
+else service docker start >&2; fi
+command -v dockerd >/dev/null || { echo "dockerd is still missing after the install" >&2; exit 22; }
+"""
+
+
+def install_script(method: str, command: str | None = None) -> str:
+    """The script for an install method: packages, script (get.docker.com) or a user command."""
+    if method == "packages":
+        body = _PACKAGES
+    elif method == "script":
+        body = _SCRIPT
+    elif method == "command" and command:
+        body = "set -eu\n" + command + "\n"
+    else:
+        raise ValueError(f"no install script for method {method!r}")
+    return body + _ENABLE
+
+
+def uninstall_script() -> str:
+    """Remove what `install_script('packages')` added."""
+    return """set -u
+export DEBIAN_FRONTEND=noninteractive
+if command -v apt-get >/dev/null 2>&1; then apt-get purge -y -q docker.io >&2
+elif command -v dnf >/dev/null 2>&1; then dnf remove -y docker >&2
+elif command -v yum >/dev/null 2>&1; then yum remove -y docker >&2
+elif command -v apk >/dev/null 2>&1; then apk del docker >&2
+fi
+"""

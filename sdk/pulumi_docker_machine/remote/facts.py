@@ -1,0 +1,120 @@
+"""Read-only probes of a host in one round trip: a shell script and its (pure) parser."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..daemon import paths
+from .session import Session
+
+_MARK = "@@pdm:"
+
+# POSIX sh, run as root. Every section is printed even when empty, so the parser can
+# rely on it; nothing here changes the host.
+PROBE_SCRIPT = f"""
+m() {{ printf '\\n{_MARK}%s\\n' "$1"; }}
+m os-release; cat /etc/os-release 2>/dev/null
+m init
+if [ -d /run/systemd/system ]; then echo systemd
+elif command -v rc-service >/dev/null 2>&1; then echo openrc
+else echo sysvinit; fi
+m dockerd; command -v dockerd 2>/dev/null
+m active; systemctl is-active docker 2>/dev/null || true
+m main-pid; systemctl show -p MainPID --value docker 2>/dev/null || true
+m unit
+frag=$(systemctl show -p FragmentPath --value docker 2>/dev/null); [ -n "$frag" ] && cat "$frag" 2>/dev/null
+m dropins; ls -1 {paths.DROPIN_DIR} 2>/dev/null
+m foreign-exec-start
+for f in {paths.DROPIN_DIR}/*.conf; do
+  [ -f "$f" ] && [ "$f" != "{paths.DROPIN}" ] && grep -q '^ExecStart=' "$f" && echo "$f"
+done
+m sha256
+for f in {" ".join(paths.MANAGED)}; do
+  if [ -f "$f" ]; then sha256sum "$f"; else echo "- $f"; fi
+done
+m daemon-json; cat {paths.DAEMON_JSON} 2>/dev/null
+m server-version
+docker version --format '{{{{.Server.Version}}}}' 2>/dev/null || true
+m storage
+docker info --format '{{{{.Driver}}}} {{{{.Images}}}} {{{{.Containers}}}}' 2>/dev/null || true
+m validate; dockerd --help 2>/dev/null | grep -q -- '--validate' && echo yes
+m addresses; ip -o addr show scope global 2>/dev/null | awk '{{print $4}}'
+m end
+"""
+
+
+@dataclass(frozen=True)
+class HostFacts:
+    """What a host looks like now, as far as this package cares."""
+
+    os_id: str = ""
+    os_version: str = ""
+    os_pretty: str = ""
+    init_system: str = ""
+    dockerd_path: str = ""
+    active: str = ""
+    main_pid: int = 0
+    unit_text: str = ""
+    dropins: tuple[str, ...] = ()
+    foreign_exec_start: tuple[str, ...] = ()
+    sha256: dict[str, str] = field(default_factory=dict)
+    daemon_json: str | None = None
+    server_version: str = ""
+    storage_driver: str = ""
+    images: int = 0
+    containers: int = 0
+    can_validate: bool = False
+    addresses: tuple[str, ...] = ()
+
+    @property
+    def has_docker(self) -> bool:
+        return bool(self.dockerd_path)
+
+
+def parse(text: str) -> HostFacts:
+    """Parse the probe script's output."""
+    sections: dict[str, str] = {}
+    current = None
+    lines: list[str] = []
+    for line in text.split("\n"):
+        if line.startswith(_MARK):
+            if current is not None:
+                sections[current] = "\n".join(lines).strip("\n")
+            current, lines = line[len(_MARK) :].strip(), []
+        elif current is not None:
+            lines.append(line)
+    if "end" not in sections and current != "end":
+        raise ValueError("probe output is truncated (no end marker)")
+    osr = dict(line.split("=", 1) for line in sections.get("os-release", "").splitlines() if "=" in line)
+    osr = {k: v.strip().strip('"') for k, v in osr.items()}
+    sha: dict[str, str] = {}
+    for line in sections.get("sha256", "").splitlines():
+        digest, _, path = line.partition(" ")
+        sha[path.strip()] = "" if digest == "-" else digest
+    storage = sections.get("storage", "").split()
+    pid = sections.get("main-pid", "").strip()
+    return HostFacts(
+        os_id=osr.get("ID", ""),
+        os_version=osr.get("VERSION_ID", ""),
+        os_pretty=osr.get("PRETTY_NAME", ""),
+        init_system=sections.get("init", "").strip(),
+        dockerd_path=sections.get("dockerd", "").strip(),
+        active=sections.get("active", "").strip(),
+        main_pid=int(pid) if pid.isdigit() else 0,
+        unit_text=sections.get("unit", ""),
+        dropins=tuple(sections.get("dropins", "").split()),
+        foreign_exec_start=tuple(sections.get("foreign-exec-start", "").split()),
+        sha256=sha,
+        daemon_json=sections["daemon-json"] + "\n" if sections.get("daemon-json") else None,
+        server_version=sections.get("server-version", "").strip(),
+        storage_driver=storage[0] if storage else "",
+        images=int(storage[1]) if len(storage) > 1 else 0,
+        containers=int(storage[2]) if len(storage) > 2 else 0,
+        can_validate=sections.get("validate", "").strip() == "yes",
+        addresses=tuple(a.split("/")[0] for a in sections.get("addresses", "").split()),
+    )
+
+
+def probe(session: Session) -> HostFacts:
+    """All facts in one SSH round trip."""
+    return parse(session.script("probe host facts", PROBE_SCRIPT).stdout)

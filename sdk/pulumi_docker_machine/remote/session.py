@@ -1,0 +1,115 @@
+"""Run commands on a host: one result object per command, exit codes always checked, sudo handled."""
+
+from __future__ import annotations
+
+import shlex
+import time
+from dataclasses import dataclass
+
+import paramiko
+
+from ..errors import ConnectError, RemoteCommandError
+from ..spec.connection import ConnectionSpec
+from .connection import connect
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What a remote command did."""
+
+    command: str
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0
+
+
+class Session:
+    """An SSH session to one host for the length of one provider call."""
+
+    def __init__(self, spec: ConnectionSpec, pinned_key: str | None = None) -> None:
+        self.spec = spec
+        connected = connect(spec, pinned_key)
+        self.transport = connected.transport
+        self.host_key = connected.host_key
+        self._root_prefix: str | None = None
+
+    def run(
+        self,
+        step: str,
+        command: str,
+        stdin: str = "",
+        *,
+        as_root: bool = True,
+        check: bool = True,
+        timeout: float = 600,
+    ) -> CommandResult:
+        """Run `command` (through sudo when needed); raise RemoteCommandError on non-zero exit."""
+        prefix, secret_line = self._sudo() if as_root else ("", "")
+        full = f"{prefix} sh -c {shlex.quote(command)}" if prefix else command
+        result = self._exec(full, secret_line + stdin, timeout)
+        # Report the command as written, never the sudo password that went on stdin.
+        result = CommandResult(command, result.exit_code, result.stdout, result.stderr)
+        if check and not result.ok:
+            raise RemoteCommandError(
+                self.spec.label, step, command, result.exit_code, result.stderr or result.stdout
+            )
+        return result
+
+    def script(self, step: str, text: str, *, check: bool = True, timeout: float = 600) -> CommandResult:
+        """Run a POSIX shell script as root in one round trip (the script travels on stdin)."""
+        return self.run(step, "sh -s", stdin=text, check=check, timeout=timeout)
+
+    def _sudo(self) -> tuple[str, str]:
+        """The prefix that makes a command run as root, and what to send first on stdin."""
+        if self.spec.user == "root":
+            return "", ""
+        if self._root_prefix is None:
+            probe = self._exec("sudo -n true", "", 30)
+            if probe.ok:
+                self._root_prefix = "sudo -n"
+            elif self.spec.sudo_password:
+                self._root_prefix = "sudo -S -p ''"
+            else:
+                raise ConnectError(
+                    self.spec.label,
+                    f"user {self.spec.user!r} is not root and sudo asks for a password: set"
+                    " connection.sudo_password, or allow NOPASSWD sudo for this user",
+                )
+        if self._root_prefix == "sudo -S -p ''":
+            return self._root_prefix, f"{self.spec.sudo_password}\n"
+        return self._root_prefix, ""
+
+    def _exec(self, command: str, stdin: str, timeout: float) -> CommandResult:
+        try:
+            channel = self.transport.open_session(timeout=self.spec.per_dial_timeout)
+        except (paramiko.SSHException, EOFError, OSError) as exc:
+            raise ConnectError(self.spec.label, f"could not open an SSH channel: {exc}") from exc
+        with channel:
+            channel.exec_command(command)
+            if stdin:
+                channel.sendall(stdin.encode())
+            channel.shutdown_write()
+            out, err = bytearray(), bytearray()
+            deadline = time.monotonic() + timeout
+            while True:
+                busy = False
+                if channel.recv_ready():
+                    out += channel.recv(65536)
+                    busy = True
+                if channel.recv_stderr_ready():
+                    err += channel.recv_stderr(65536)
+                    busy = True
+                if not busy:
+                    if channel.exit_status_ready():
+                        break
+                    if time.monotonic() > deadline:
+                        raise RemoteCommandError(
+                            self.spec.label, "timeout", command, -1, f"no exit after {timeout}s"
+                        )
+                    time.sleep(0.002)
+            code = channel.recv_exit_status()
+        return CommandResult(command, code, out.decode(errors="replace"), err.decode(errors="replace"))

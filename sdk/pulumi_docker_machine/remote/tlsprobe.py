@@ -1,0 +1,137 @@
+"""Ask a Docker daemon's TLS endpoint for /_ping and /version with a client certificate.
+
+TLS runs over any byte stream (a TCP socket, or an SSH direct-tcpip channel when the host
+is only reachable through a jump host), so the same check serves both paths.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import ssl
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class Stream(Protocol):
+    def sendall(self, data: bytes, /) -> object: ...
+    def recv(self, size: int, /) -> bytes: ...
+    def close(self) -> object: ...
+
+
+@dataclass(frozen=True)
+class Engine:
+    """What the TLS endpoint said."""
+
+    ping: str
+    version: str
+    api_version: str
+
+
+class TLSProbeError(Exception):
+    """The endpoint did not answer as a Docker daemon with our certificates."""
+
+
+@contextmanager
+def _client_context(ca_pem: str, cert_pem: str, key_pem: str) -> Iterator[ssl.SSLContext]:
+    ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cadata=ca_pem)
+    ctx.check_hostname = False  # the address is checked by the SAN validation at preview
+    with tempfile.TemporaryDirectory() as tmp:
+        cert_file, key_file = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
+        for path, content in ((cert_file, cert_pem), (key_file, key_pem)):
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(content)
+        ctx.load_cert_chain(cert_file, key_file)
+    yield ctx
+
+
+class _TLSStream:
+    """HTTP/1.1 over an SSLObject pumped through a plain byte stream."""
+
+    def __init__(self, stream: Stream, ctx: ssl.SSLContext) -> None:
+        self.stream = stream
+        self.incoming, self.outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+        self.tls = ctx.wrap_bio(self.incoming, self.outgoing, server_side=False)
+        self._io(self.tls.do_handshake)
+
+    def _flush(self) -> None:
+        data = self.outgoing.read()
+        if data:
+            self.stream.sendall(data)
+
+    def _io(self, op):  # type: ignore[no-untyped-def]
+        while True:
+            try:
+                result = op()
+                self._flush()
+                return result
+            except ssl.SSLWantReadError:
+                self._flush()
+                data = self.stream.recv(65536)
+                if not data:
+                    raise TLSProbeError("connection closed during TLS") from None
+                self.incoming.write(data)
+
+    def request(self, path: str) -> tuple[int, bytes]:
+        self._io(
+            lambda: self.tls.write(
+                f"GET {path} HTTP/1.1\r\nHost: docker\r\nConnection: keep-alive\r\n\r\n".encode()
+            )
+        )
+        buf = b""
+        while b"\r\n\r\n" not in buf:
+            buf += self._io(lambda: self.tls.read(65536))
+        head, _, body = buf.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split()[1])
+        headers = {k.strip().lower(): v.strip() for k, _, v in (h.partition(":") for h in lines[1:])}
+        if "content-length" in headers:
+            length = int(headers["content-length"])
+            while len(body) < length:
+                body += self._io(lambda: self.tls.read(65536))
+            return status, body[:length]
+        if headers.get("transfer-encoding") == "chunked":
+            return status, self._chunked(body)
+        return status, body
+
+    def _chunked(self, data: bytes) -> bytes:
+        out = b""
+        while True:
+            while b"\r\n" not in data:
+                data += self._io(lambda: self.tls.read(65536))
+            size_line, _, data = data.partition(b"\r\n")
+            size = int(size_line.split(b";")[0], 16)
+            while len(data) < size + 2:
+                data += self._io(lambda: self.tls.read(65536))
+            if size == 0:
+                return out
+            out, data = out + data[:size], data[size + 2 :]
+
+
+def probe(stream: Stream, ca_pem: str, cert_pem: str, key_pem: str) -> Engine:
+    """GET /_ping and /version over TLS on `stream`; raise TLSProbeError unless both answer."""
+    try:
+        with _client_context(ca_pem, cert_pem, key_pem) as ctx:
+            tls = _TLSStream(stream, ctx)
+        status, ping = tls.request("/_ping")
+        if status != 200:
+            raise TLSProbeError(f"/_ping answered HTTP {status}")
+        status, body = tls.request("/version")
+        if status != 200:
+            raise TLSProbeError(f"/version answered HTTP {status}")
+        info = json.loads(body)
+        return Engine(ping.decode(), str(info.get("Version", "")), str(info.get("ApiVersion", "")))
+    except (ssl.SSLError, OSError, ValueError) as exc:
+        raise TLSProbeError(f"{type(exc).__name__}: {exc}") from exc
+    finally:
+        stream.close()
+
+
+def tcp_stream(host: str, port: int, timeout: float) -> socket.socket:
+    """A plain TCP connection to the TLS port."""
+    return socket.create_connection((host, port), timeout=timeout)
