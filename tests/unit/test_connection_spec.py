@@ -1,7 +1,6 @@
 """Connection validation, and pulumi-command's camelCase names."""
 
 import pytest
-
 from pulumi_docker_machine.errors import ValidationError
 from pulumi_docker_machine.spec.connection import ConnectionSpec
 

@@ -3,7 +3,6 @@
 import json
 
 import pytest
-
 from pulumi_docker_machine.daemon import render
 from pulumi_docker_machine.spec.daemon import DaemonSpec
 

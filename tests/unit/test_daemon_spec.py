@@ -1,7 +1,6 @@
 """DaemonConfig validation: bad settings fail naming the field."""
 
 import pytest
-
 from pulumi_docker_machine.errors import ValidationError
 from pulumi_docker_machine.spec.daemon import DaemonSpec
 

@@ -3,7 +3,6 @@
 import subprocess
 
 import pytest
-
 from pulumi_docker_machine import converge
 from pulumi_docker_machine.daemon import paths
 from pulumi_docker_machine.remote import facts

@@ -1,4 +1,4 @@
-"""Transaction scripts: valid sh, and they really stage, swap and roll back files (run locally in a temp root)."""
+"""Transaction scripts: valid sh that really stages, swaps and rolls back files (in a temp root)."""
 
 import os
 import re
@@ -6,7 +6,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from pulumi_docker_machine.daemon import paths, transaction
 
 pytestmark = pytest.mark.unit
