@@ -1,0 +1,189 @@
+"""DockerHost + DaemonConfig end to end: real pulumi CLI, real hosts, the real docker CLI over TLS."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pulumi_docker_machine.pki import inspection, issue, keys, validity
+
+from .pulumi_cli import Stack
+from .tls_client import DockerTLS, tiny_image_tar
+
+pytestmark = pytest.mark.e2e
+
+PROGRAM = (Path(__file__).parent / "programs" / "hosts.py").read_text()
+
+
+def entry(host: Any, **extra: Any) -> dict[str, Any]:
+    """A `hosts` config entry for a sandbox host."""
+    data = {
+        "name": host.name.replace("-", ""),
+        "ip": host.address,
+        "user": host.user,
+        "key_file": host.key_path,
+    }
+    if host.password:
+        data["sudo_password"] = host.password
+    data.update(extra)
+    return data
+
+
+def host_stack(pulumi_stack: Any, hosts: list[dict[str, Any]], daemon: dict[str, Any] | None = None) -> Stack:
+    stack = pulumi_stack(PROGRAM, name="hosts")
+    stack.config_set("hosts", json.dumps(hosts))
+    stack.config_set("daemon", json.dumps(daemon or {}))
+    return stack
+
+
+def client(stack: Stack, tmp_path: Path) -> DockerTLS:
+    out = stack.outputs(show_secrets=True)
+    return DockerTLS(tmp_path / "client", out["ca_pem"], out["cert_pem"], out["key_pem"])
+
+
+def on_host(host: Any, cmd: str) -> str:
+    proc = host.root_exec(cmd)
+    assert proc.returncode == 0, f"{cmd}: {proc.stderr}"
+    return proc.stdout.strip()
+
+
+def test_provision_runs_containers_over_tls_and_refuses_others(pulumi_stack, test_hosts, tmp_path):
+    host = test_hosts.one()
+    stack = host_stack(pulumi_stack, [entry(host)])
+    stack.up()
+    out = stack.outputs()[entry(host)["name"]]
+    assert out["docker_host"] == f"tcp://{host.address}:2376"
+    assert out["engine_version"].startswith("20.10")
+    assert out["host_key_fingerprint"] == host.fingerprint
+
+    docker = client(stack, tmp_path)
+    url = out["docker_host"]
+    assert docker.text(url, "version", "--format", "{{.Server.Version}}") == out["engine_version"]
+    docker.text(url, "import", "-", "tiny:1", stdin=tiny_image_tar())
+    assert (
+        docker.text(url, "run", "--rm", "tiny:1", "/usr/bin/dash", "-c", "echo hello-from-tls")
+        == "hello-from-tls"
+    )
+
+    # Refused: no client certificate, a certificate of another CA, plain HTTP.
+    plain = docker.run(url, "version", tls=False)
+    assert plain.returncode != 0 and b"HTTP request to an HTTPS server" in plain.stderr
+    stranger = DockerTLS(tmp_path / "stranger", stack.outputs()["ca_pem"], *foreign_client_pems())
+    refused = stranger.run(url, "version")
+    assert refused.returncode != 0 and b"bad certificate" in refused.stderr
+    nocert = DockerTLS(tmp_path / "nocert", stack.outputs()["ca_pem"], "", "")
+    no_client = subprocess.run(
+        [docker.binary(), "-H", url, "--tls", f"--tlscacert={nocert.dir / 'ca.pem'}", "version"],
+        capture_output=True,
+        timeout=60,
+        check=False,
+        env={"DOCKER_CONFIG": str(nocert.dir / "config")},
+    )
+    assert no_client.returncode != 0 and b"bad certificate" in no_client.stderr
+
+
+def foreign_client_pems() -> tuple[str, str]:
+    """A client certificate and key from a CA the host has never seen."""
+    now = datetime.now(UTC)
+    ca_key = keys.generate_private_key(keys.KeyType("ecdsa-p256"))
+    ca = issue.self_signed_ca(ca_key, issue.subject_name("stranger CA"), validity.validity_window(now, 24))
+    leaf_key = keys.generate_private_key(keys.KeyType("ecdsa-p256"))
+    cert = issue.issue_leaf(
+        leaf_key.public_key(),
+        issue.subject_name("stranger"),
+        issue.LeafUsage.CLIENT,
+        validity.validity_window(now, 24),
+        ca,
+        ca_key,
+    )
+    return inspection.certificate_to_pem(cert), keys.private_key_to_pem(leaf_key)
+
+
+def test_noop_update_and_in_place_change_and_rollback(pulumi_stack, test_hosts, tmp_path):
+    host = test_hosts.one()
+    stack = host_stack(pulumi_stack, [entry(host)], {"labels": ["stage=one"]})
+    stack.up()
+    name = entry(host)["name"]
+    pid = on_host(host, "systemctl show -p MainPID --value docker")
+    mtimes = on_host(
+        host,
+        "stat -c '%n %Y' /etc/docker/daemon.json /etc/docker/server.pem "
+        "/etc/systemd/system/docker.service.d/10-pulumi-docker-machine.conf",
+    )
+
+    stack.up("--expect-no-changes")
+    assert on_host(host, "systemctl show -p MainPID --value docker") == pid
+    assert (
+        on_host(
+            host,
+            "stat -c '%n %Y' /etc/docker/daemon.json /etc/docker/server.pem "
+            "/etc/systemd/system/docker.service.d/10-pulumi-docker-machine.conf",
+        )
+        == mtimes
+    )
+    preview = stack.preview("--expect-no-changes")
+    assert preview.returncode == 0
+
+    # A label and a mirror change: in place, one restart, the daemon reports them.
+    stack.config_set(
+        "daemon", json.dumps({"labels": ["stage=two"], "registry_mirrors": ["https://mirror.test"]})
+    )
+    steps = stack.preview_json()["steps"]
+    assert [s["op"] for s in steps if s["urn"].endswith(f"DockerHost::{name}")] == ["update"]
+    stack.up()
+    new_pid = on_host(host, "systemctl show -p MainPID --value docker")
+    assert new_pid != pid
+    assert stack.outputs()[name]["daemon_pid"] == int(new_pid)
+    docker = client(stack, tmp_path)
+    info = json.loads(docker.text(stack.outputs()[name]["docker_host"], "info", "--format", "{{json .}}"))
+    assert "stage=two" in info["Labels"]
+    assert "https://mirror.test/" in info["RegistryConfig"]["Mirrors"]
+
+    # An invalid setting: dockerd refuses to start, the old files come back, the daemon keeps running.
+    stack.config_set("daemon", json.dumps({"labels": ["stage=two"], "extra": {"log-level": "loudest"}}))
+    failed = stack.up(expect_fail=True)
+    assert "previous files restored" in failed.stdout + failed.stderr
+    assert "log-level" in failed.stdout + failed.stderr or "loudest" in failed.stdout + failed.stderr
+    assert on_host(host, "systemctl is-active docker") == "active"
+    assert "loudest" not in on_host(host, "cat /etc/docker/daemon.json")
+    assert "stage=two" in docker.text(
+        stack.outputs()[name]["docker_host"], "info", "--format", "{{json .Labels}}"
+    )
+
+
+def test_drift_is_shown_by_refresh_and_repaired(pulumi_stack, test_hosts, tmp_path):
+    host = test_hosts.one()
+    stack = host_stack(pulumi_stack, [entry(host)], {"labels": ["a=1"]})
+    stack.up()
+    on_host(host, "sed -i 's/a=1/a=edited/' /etc/docker/daemon.json && rm /etc/docker/ca.pem")
+    # A plain preview reads only the state: no drift seen, no SSH needed.
+    stack.preview("--expect-no-changes")
+    drifted = stack.preview("--refresh", "--diff")
+    assert "/etc/docker/daemon.json" in drifted.stdout and "changed on host" in drifted.stdout
+    assert "/etc/docker/ca.pem" in drifted.stdout and "missing on host" in drifted.stdout
+    stack.up("--refresh")
+    assert "a=edited" not in on_host(host, "cat /etc/docker/daemon.json")
+    assert on_host(host, "test -f /etc/docker/ca.pem && echo present") == "present"
+    stack.preview("--refresh", "--expect-no-changes")
+
+
+def test_destroy_gives_the_host_back(pulumi_stack, test_hosts, tmp_path):
+    host = test_hosts.one()
+    on_host(host, "printf '{\"debug\": true}\\n' > /etc/docker/daemon.json && systemctl restart docker")
+    stack = host_stack(pulumi_stack, [entry(host)])
+    stack.up()
+    assert on_host(host, "ss -ltn | grep -c ':2376 '") == "1"
+    stack.destroy()
+    assert on_host(host, "systemctl is-active docker") == "active"
+    assert on_host(host, "docker version --format '{{.Server.Version}}'").startswith("20.10")
+    assert on_host(host, "ss -ltn | grep -c ':2376 ' || true") == "0"
+    assert on_host(host, "cat /etc/docker/daemon.json") == '{"debug": true}'
+    leftovers = on_host(
+        host,
+        "ls /etc/docker /etc/systemd/system/docker.service.d 2>/dev/null | grep -E 'pem|pulumi|pdm' || true",
+    )
+    assert leftovers == ""

@@ -1,0 +1,115 @@
+"""DockerHost access paths: no Docker yet, sudo users, jump hosts, pinned host keys, fleets, bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .test_docker_host import client, entry, host_stack, on_host
+
+pytestmark = pytest.mark.e2e
+
+
+def test_installs_docker_from_packages_when_missing(pulumi_stack, test_hosts, tmp_path):
+    host = test_hosts.one(variant="base")
+    assert on_host(host, "command -v dockerd || echo none") == "none"
+    stack = host_stack(pulumi_stack, [entry(host, uninstall_on_delete=True)])
+    stack.up()
+    out = stack.outputs()[entry(host)["name"]]
+    assert out["installed_docker"] is True
+    assert (
+        client(stack, tmp_path).text(out["docker_host"], "version", "--format", "{{.Server.Os}}") == "linux"
+    )
+    stack.destroy()
+    assert on_host(host, "command -v dockerd || echo none") == "none"
+
+
+@pytest.mark.parametrize("login", ["sudo", "sudo-nopasswd"])
+def test_non_root_user_through_sudo(pulumi_stack, test_hosts, tmp_path, login):
+    host = test_hosts.one(login=login)
+    assert host.user != "root"
+    stack = host_stack(pulumi_stack, [entry(host)])
+    result = stack.up()
+    if host.password:
+        assert host.password not in result.stdout + result.stderr
+        assert host.password not in stack.state_text()
+    out = stack.outputs()[entry(host)["name"]]
+    assert (
+        client(stack, tmp_path).text(out["docker_host"], "version", "--format", "{{.Server.Os}}") == "linux"
+    )
+    stack.destroy()
+
+
+def test_sudo_without_password_configured_fails_before_changes(pulumi_stack, test_hosts):
+    host = test_hosts.one(login="sudo")
+    data = entry(host)
+    del data["sudo_password"]
+    stack = host_stack(pulumi_stack, [data])
+    failed = stack.up(expect_fail=True)
+    assert "sudo asks for a password" in failed.stdout
+    assert on_host(host, "ls /etc/docker | grep -c pem || true") == "0"
+
+
+def test_through_a_jump_host(pulumi_stack, test_hosts, tmp_path):
+    jump = test_hosts.one(networks=("public", "private"))
+    target = test_hosts.one(networks=("private",))
+    data = entry(target, ip=target.addresses["private"], proxy=entry(jump, ip=jump.addresses["public"]))
+    stack = host_stack(pulumi_stack, [data])
+    stack.up()
+    assert stack.outputs()[data["name"]]["docker_host"] == f"tcp://{target.addresses['private']}:2376"
+    # The TLS endpoint answers with our client certificate inside the private network.
+    url = f"tcp://{target.addresses['private']}:2376"
+    probe = (
+        f"docker --tlsverify --tlscacert=/etc/docker/ca.pem -H {url} version 2>&1 | grep -c 'bad certificate'"
+    )
+    assert on_host(jump, "command -v docker >/dev/null && " + probe) == "1"
+    stack.destroy()
+
+
+def test_changed_host_key_is_refused(pulumi_stack, test_hosts):
+    host = test_hosts.one()
+    stack = host_stack(pulumi_stack, [entry(host)])
+    stack.up()
+    host.regenerate_host_key(trust=False)
+    failed = stack.run("refresh", "--yes", "--skip-preview", expect_fail=True)
+    assert "host key mismatch" in failed.stdout
+    stack.config_set("daemon", json.dumps({"labels": ["x=1"]}))
+    assert "host key mismatch" in stack.up(expect_fail=True).stdout
+
+
+def test_fleet_provisions_in_parallel(pulumi_stack, test_hosts, tmp_path):
+    hosts = test_hosts(3)
+    stack = host_stack(pulumi_stack, [entry(h) for h in hosts])
+    stack.up("--parallel", "8")
+    docker = client(stack, tmp_path)
+    outs = stack.outputs()
+    for h in hosts:
+        url = outs[entry(h)["name"]]["docker_host"]
+        assert docker.text(url, "version", "--format", "{{.Server.Os}}") == "linux"
+
+
+def test_bad_input_fails_at_preview_and_changes_nothing(pulumi_stack, test_hosts):
+    host = test_hosts.one()
+    cases = [
+        ([entry(host)], {"storage_driver": "floppy"}, "unknown storage driver"),
+        ([entry(host)], {"tls_port": 99999}, "tls_port"),
+        ([entry(host, ip="not an address!", sans=[host.address])], {}, "connection.host"),
+    ]
+    for hosts, daemon, message in cases:
+        stack = host_stack(pulumi_stack, hosts, daemon)
+        failed = stack.preview(expect_fail=True)
+        assert message in failed.stdout + failed.stderr, (message, failed.stdout[-3000:])
+    # Certificates are only known at apply: a SAN that misses the host fails before the host is touched.
+    stack = host_stack(pulumi_stack, [entry(host, sans=["10.99.99.99"])])
+    failed = stack.up(expect_fail=True)
+    assert "does not cover the host's address" in failed.stdout
+    assert on_host(host, "ls /etc/docker | grep -c pem || true") == "0"
+
+
+def test_unreachable_host_fails_with_the_address(pulumi_stack, test_hosts):
+    host = test_hosts.one()
+    host.kill_network()
+    stack = host_stack(pulumi_stack, [entry(host, dial_error_limit=2, per_dial_timeout=2)])
+    failed = stack.up(expect_fail=True)
+    assert f"root@{host.address}:22" in failed.stdout and "unreachable" in failed.stdout
