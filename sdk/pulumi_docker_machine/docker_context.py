@@ -1,0 +1,42 @@
+"""Docker CLI contexts for machines (`docker --context NAME ...`), through the real docker CLI."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from .errors import DockerMachineError
+
+
+def _docker() -> str:
+    found = shutil.which("docker")
+    if not found:
+        raise DockerMachineError("the docker CLI is not on PATH: cannot manage a Docker context")
+    return found
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([_docker(), *args], capture_output=True, text=True, check=False, timeout=60)
+
+
+def exists(name: str) -> bool:
+    return _run("context", "inspect", name).returncode == 0
+
+
+def upsert(name: str, docker_host: str, cert_dir: Path) -> None:
+    """Create or update context `name` pointing at `docker_host` with the certificates in `cert_dir`."""
+    endpoint = (
+        f"host={docker_host},ca={cert_dir / 'ca.pem'},cert={cert_dir / 'cert.pem'},key={cert_dir / 'key.pem'}"
+    )
+    verb = "update" if exists(name) else "create"
+    proc = _run("context", verb, name, "--description", "pulumi-docker-machine", "--docker", endpoint)
+    if proc.returncode != 0:
+        raise DockerMachineError(f"docker context {verb} {name} failed: {proc.stderr.strip()}")
+
+
+def remove(name: str) -> None:
+    if shutil.which("docker") and exists(name):
+        proc = _run("context", "rm", "--force", name)
+        if proc.returncode != 0:
+            raise DockerMachineError(f"docker context rm {name} failed: {proc.stderr.strip()}")

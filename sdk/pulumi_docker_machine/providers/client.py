@@ -1,0 +1,109 @@
+"""ClientConfig provider: a machine's client files in the local store and its Docker context."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+
+from .. import docker_context, store
+from ..diff import changed_fields, is_unknown
+from ..errors import ValidationError
+
+INPUT_FIELDS = (
+    "name",
+    "store",
+    "docker_host",
+    "ca_pem",
+    "cert_pem",
+    "key_pem",
+    "ssh_host",
+    "ssh_port",
+    "ssh_user",
+    "host_key",
+    "cert_not_after",
+    "server_cert_not_after",
+    "docker_context",
+)
+
+
+def _store(props: dict[str, Any]) -> Path:
+    return Path(props["store"]) if props.get("store") else store.default_store()
+
+
+def _write(props: dict[str, Any]) -> dict[str, Any]:
+    record = store.MachineRecord(
+        name=props["name"],
+        docker_host=props["docker_host"],
+        ssh_host=props.get("ssh_host") or "",
+        ssh_port=int(props.get("ssh_port") or 22),
+        ssh_user=props.get("ssh_user") or "root",
+        host_key=props.get("host_key") or "",
+        cert_not_after=props.get("cert_not_after") or "",
+        server_cert_not_after=props.get("server_cert_not_after") or "",
+    )
+    root = _store(props)
+    directory = store.save(root, record, props["ca_pem"], props["cert_pem"], props["key_pem"])
+    context = props["name"] if props.get("docker_context", True) else ""
+    if context:
+        docker_context.upsert(context, props["docker_host"], directory)
+    inputs = {k: props.get(k) for k in INPUT_FIELDS}
+    return {
+        **inputs,
+        "cert_path": str(directory),
+        "context": context,
+        "sha256": store.digest(root, props["name"]),
+        "drift": {},
+    }
+
+
+class ClientConfigProvider(ResourceProvider):
+    """Writes ca.pem, cert.pem, key.pem (0600) and machine.json; creates the Docker context."""
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        name = news.get("name")
+        if not is_unknown(name):
+            try:
+                store.check_name(str(name))
+            except ValidationError as exc:
+                return CheckResult(news, [CheckFailure("name", str(exc))])
+        return CheckResult(news, [])
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        return CreateResult(props["name"], _write(props))
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        changed = changed_fields(olds, news, INPUT_FIELDS)
+        replaces = [f for f in ("name", "store") if f in changed]
+        return DiffResult(
+            changes=bool(changed or olds.get("drift")), replaces=replaces, delete_before_replace=True
+        )
+
+    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(_write(news))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        seen = store.digest(_store(props), props["name"])
+        drift = {
+            f: "missing" if not seen[f] else "changed"
+            for f in seen
+            if seen[f] != (props.get("sha256") or {}).get(f)
+        }
+        if props.get("context") and not docker_context.exists(props["context"]):
+            drift["docker context"] = "missing"
+        inputs = {k: props.get(k) for k in INPUT_FIELDS}
+        return ReadResult(id_, {**props, "drift": drift}, inputs={**inputs, "drift": drift})
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        if props.get("context"):
+            docker_context.remove(props["context"])
+        store.remove(_store(props), props["name"])

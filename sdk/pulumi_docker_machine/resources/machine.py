@@ -1,0 +1,184 @@
+"""Machine: `docker-machine create -d generic` as one component."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+from pulumi import Input, Output, ResourceOptions
+
+from .certs import (
+    CertificateAuthority,
+    CertificateAuthorityArgs,
+    ClientCert,
+    ClientCertArgs,
+    ServerCert,
+    ServerCertArgs,
+)
+from .client import ClientConfig, ClientConfigArgs
+from .dockerhost import DaemonConfig, DockerHost, DockerHostArgs
+
+
+@dataclass
+class MachineArgs:
+    """Inputs of a Machine."""
+
+    connection: Input[Mapping[str, Any]] | Any
+    """SSH connection (ours or pulumi-command's ConnectionArgs)."""
+    ca: CertificateAuthority | None = None
+    """A shared CA (a fleet shares one); by default the machine gets a CA of its own."""
+    ip_addresses: Sequence[Input[str]] | None = None
+    """Extra IP SANs for the server certificate (the connection host and `address` are always in)."""
+    dns_names: Sequence[Input[str]] | None = None
+    """Extra DNS SANs for the server certificate."""
+    daemon: DaemonConfig | Input[Mapping[str, Any]] | None = None
+    """Daemon settings: a DaemonConfig or its settings inline."""
+    install_method: Input[str] | None = None
+    """packages (default), script, command or none."""
+    install_command: Input[str] | None = None
+    """The command for install_method=command."""
+    address: Input[str] | None = None
+    """Address clients use (default: the connection host)."""
+    key_type: Input[str] | None = None
+    """Key type of the server and client certificates (default ecdsa-p256)."""
+    client_name: Input[str] | None = None
+    """Common name of the client certificate (default `<name>-client`)."""
+    write_client_files: bool = True
+    """Write `<store>/machines/<name>/` and create a Docker context (default true)."""
+    store: Input[str] | None = None
+    """Store directory for client files (default `~/.docker/machine`)."""
+    docker_context: Input[bool] | None = None
+    """Create a Docker context named after the machine (default true)."""
+
+
+def _split_sans(hosts: Sequence[str | None]) -> tuple[list[str], list[str]]:
+    ips: list[str] = []
+    names: list[str] = []
+    for host in hosts:
+        if not host:
+            continue
+        try:
+            ips.append(str(ipaddress.ip_address(host)))
+        except ValueError:
+            names.append(host)
+    return sorted(set(ips)), sorted(set(names))
+
+
+class Machine(pulumi.ComponentResource):
+    """A host provisioned as a TLS-secured Docker engine, with everything a client needs."""
+
+    docker_host: Output[str]
+    ca_pem: Output[str]
+    cert_pem: Output[str]
+    key_pem: Output[str]
+    env: Output[dict[str, str]]
+    docker_provider_args: Output[dict[str, str]]
+    cert_path: Output[str]
+
+    def __init__(self, name: str, args: MachineArgs, opts: ResourceOptions | None = None):
+        super().__init__("docker-machine:index:Machine", name, None, opts)
+        child = ResourceOptions(parent=self)
+        ca = args.ca or CertificateAuthority(
+            f"{name}-ca", CertificateAuthorityArgs(common_name=f"{name} CA", key_type=args.key_type), child
+        )
+        conn = Output.from_input(args.connection)
+        host = conn.apply(lambda c: (c or {}).get("host"))
+        sans = Output.all(host, args.address, *(args.ip_addresses or []), *(args.dns_names or [])).apply(
+            _split_sans
+        )
+        server = ServerCert(
+            f"{name}-server",
+            ServerCertArgs(
+                ca_cert_pem=ca.cert_pem,
+                ca_private_key_pem=ca.private_key_pem,
+                ip_addresses=sans.apply(lambda s: s[0]),
+                dns_names=sans.apply(lambda s: s[1]),
+                key_type=args.key_type,
+            ),
+            child,
+        )
+        client = ClientCert(
+            f"{name}-client",
+            ClientCertArgs(
+                ca_cert_pem=ca.cert_pem,
+                ca_private_key_pem=ca.private_key_pem,
+                common_name=args.client_name or f"{name}-client",
+                key_type=args.key_type,
+            ),
+            child,
+        )
+        daemon = args.daemon.settings if isinstance(args.daemon, DaemonConfig) else args.daemon
+        docker = DockerHost(
+            name,
+            DockerHostArgs(
+                connection=args.connection,
+                ca_cert_pem=ca.cert_pem,
+                server_cert_pem=server.cert_pem,
+                server_key_pem=server.private_key_pem,
+                client_cert_pem=client.cert_pem,
+                client_key_pem=client.private_key_pem,
+                daemon=daemon,
+                install_method=args.install_method,
+                install_command=args.install_command,
+                address=args.address,
+            ),
+            child,
+        )
+        cert_path: Output[str] = Output.from_input("")
+        if args.write_client_files:
+            files = ClientConfig(
+                f"{name}-client-config",
+                ClientConfigArgs(
+                    name=name,
+                    docker_host=docker.docker_host,
+                    ca_pem=ca.cert_pem,
+                    cert_pem=client.cert_pem,
+                    key_pem=client.private_key_pem,
+                    store=args.store,
+                    ssh_host=host,
+                    ssh_port=conn.apply(lambda c: int((c or {}).get("port") or 22)),
+                    ssh_user=conn.apply(lambda c: (c or {}).get("user") or "root"),
+                    host_key=docker.host_key,
+                    cert_not_after=client.not_after,
+                    server_cert_not_after=server.not_after,
+                    docker_context=args.docker_context,
+                ),
+                child,
+            )
+            cert_path = files.cert_path
+        self.docker = docker
+        self.ca = ca
+        self.server_cert = server
+        self.client_cert = client
+        self.docker_host = docker.docker_host
+        self.ca_pem = ca.cert_pem
+        self.cert_pem = client.cert_pem
+        self.key_pem = Output.secret(client.private_key_pem)
+        self.cert_path = cert_path
+        self.env = Output.all(docker.docker_host, cert_path).apply(
+            lambda v: {
+                "DOCKER_HOST": v[0],
+                "DOCKER_TLS_VERIFY": "1",
+                "DOCKER_CERT_PATH": v[1],
+                "DOCKER_MACHINE_NAME": name,
+            }
+        )
+        self.docker_provider_args = Output.secret(
+            Output.all(docker.docker_host, ca.cert_pem, client.cert_pem, client.private_key_pem).apply(
+                lambda v: {"host": v[0], "ca_material": v[1], "cert_material": v[2], "key_material": v[3]}
+            )
+        )
+        self.register_outputs(
+            {
+                "docker_host": self.docker_host,
+                "ca_pem": self.ca_pem,
+                "cert_pem": self.cert_pem,
+                "key_pem": self.key_pem,
+                "env": self.env,
+                "docker_provider_args": self.docker_provider_args,
+                "cert_path": self.cert_path,
+            }
+        )
