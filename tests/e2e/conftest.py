@@ -12,14 +12,14 @@ from .pulumi_cli import Stack
 
 @pytest.fixture
 def pulumi_stack(tmp_path: Path) -> Iterator[Callable[..., Stack]]:
-    """Factory: `pulumi_stack(program_source, name="t")` -> a fresh Stack in its own dir and backend.
+    """Factory: `pulumi_stack(program, name="t", env=None)` -> a fresh Stack with its own dir and backend.
 
     Stacks still holding resources are destroyed at the end of the test.
     """
     made: list[Stack] = []
 
-    def make(program: str, name: str = "t") -> Stack:
-        stack = Stack(tmp_path / f"{name}-{len(made)}", program, name=name)
+    def make(program: str, name: str = "t", env: dict[str, str] | None = None) -> Stack:
+        stack = Stack(tmp_path / f"{name}-{len(made)}", program, name=name, env=env)
         made.append(stack)
         return stack
 

@@ -29,8 +29,16 @@ def pulumi_binary() -> str:
 class Stack:
     """A Pulumi project in `workdir` with one stack, using a file:// backend of its own."""
 
-    def __init__(self, workdir: Path, program: str, name: str = "t", stack: str = "dev") -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        program: str,
+        name: str = "t",
+        stack: str = "dev",
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.workdir = workdir
+        self.base_env = dict(env or {})
         self.name = name
         self.stack = stack
         self.backend = workdir / "backend"
@@ -55,6 +63,7 @@ class Stack:
             PULUMI_CONFIG_PASSPHRASE=env.get("PULUMI_CONFIG_PASSPHRASE", "test-passphrase"),
             PULUMI_SKIP_CONFIRMATIONS="true",
         )
+        env.update(self.base_env)
         env.update(extra or {})
         return env
 

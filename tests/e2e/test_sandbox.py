@@ -138,6 +138,8 @@ def test_hosts_have_no_route_off_the_test_network(test_hosts):
     machine = subprocess.run(["ip", "route", "get", "10.231.1.77"], text=True, capture_output=True)
     assert machine.returncode != 0, machine.stdout
     if shutil.which("iptables"):
+        forward = subprocess.run(["iptables", "-S", "FORWARD"], text=True, capture_output=True).stdout
+        assert "-A FORWARD -i pdmbr0 ! -o pdmbr0 -j DROP" in forward
         nat = subprocess.run(["iptables", "-t", "nat", "-S"], text=True, capture_output=True).stdout
         assert not re.search(r"MASQUERADE.*(10\.231\.|pdmbr)|(10\.231\.|pdmbr).*MASQUERADE", nat)
 
