@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
+import tarfile
 from pathlib import Path
 
 
@@ -52,5 +54,16 @@ class DockerTLS:
 
 def tiny_image_tar() -> bytes:
     """A root filesystem with dash and its libraries from this machine (no registry is reachable)."""
-    files = ["usr/bin/dash", "usr/lib/x86_64-linux-gnu/libc.so.6", "usr/lib64/ld-linux-x86-64.so.2"]
-    return subprocess.run(["tar", "-ch", "-C", "/", *files], capture_output=True, check=True).stdout
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", dereference=True) as tar:
+        for path in (
+            "usr/bin/dash",
+            "usr/lib/x86_64-linux-gnu/libc.so.6",
+            "usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2",
+        ):
+            tar.add(Path("/") / path, arcname=path)
+        for link, target in (("lib", "usr/lib"), ("lib64", "usr/lib/x86_64-linux-gnu"), ("bin", "usr/bin")):
+            info = tarfile.TarInfo(link)
+            info.type, info.linkname = tarfile.SYMTYPE, target
+            tar.addfile(info)
+    return buf.getvalue()

@@ -1,0 +1,249 @@
+"""Certificate resources end to end with the real pulumi CLI: issue, verify, renew, replace, adopt."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .pulumi_cli import Stack
+
+pytestmark = pytest.mark.e2e
+
+PROGRAM = """
+import pulumi
+from pulumi_docker_machine.resources.certs import (
+    CertificateAuthority,
+    CertificateAuthorityArgs,
+    ClientCert,
+    ClientCertArgs,
+    ServerCert,
+    ServerCertArgs,
+)
+
+cfg = pulumi.Config()
+ca = CertificateAuthority("ca", CertificateAuthorityArgs(common_name="e2e CA", organization="pdm"))
+other = CertificateAuthority("other", CertificateAuthorityArgs(common_name="other CA", key_type="rsa-2048"))
+server = ServerCert(
+    "server",
+    ServerCertArgs(
+        ca_cert_pem=ca.cert_pem,
+        ca_private_key_pem=ca.private_key_pem,
+        ip_addresses=cfg.get_object("ips") or ["10.0.0.5"],
+        dns_names=cfg.get_object("dns_names") or ["h1.example"],
+        key_type="ecdsa-p384",
+        validity_hours=2000,
+    ),
+)
+client = ClientCert(
+    "client",
+    ClientCertArgs(
+        ca_cert_pem=ca.cert_pem,
+        ca_private_key_pem=ca.private_key_pem,
+        common_name="alice",
+        key_type=cfg.get("client_key_type") or "ed25519",
+        validity_hours=cfg.get_int("client_validity_hours"),
+    ),
+)
+for name, cert in {"ca": ca, "other": other, "server": server, "client": client}.items():
+    pulumi.export(f"{name}_cert", cert.cert_pem)
+    pulumi.export(f"{name}_key", cert.private_key_pem)
+    pulumi.export(f"{name}_serial", cert.serial)
+    pulumi.export(f"{name}_not_after", cert.not_after)
+"""
+
+BYO_PROGRAM = """
+import pulumi
+from pulumi_docker_machine.resources.certs import (
+    CertificateAuthority,
+    CertificateAuthorityArgs,
+    ServerCert,
+    ServerCertArgs,
+)
+
+cfg = pulumi.Config()
+ca = CertificateAuthority(
+    "byo",
+    CertificateAuthorityArgs(
+        existing_cert_pem=cfg.require("ca_cert"), existing_private_key_pem=cfg.require_secret("ca_key")
+    ),
+)
+server = ServerCert(
+    "server",
+    ServerCertArgs(ca_cert_pem=ca.cert_pem, ca_private_key_pem=ca.private_key_pem, dns_names=["byo.example"]),
+)
+pulumi.export("server_cert", server.cert_pem)
+pulumi.export("ca_key_type", ca.key_type)
+pulumi.export("ca_key", ca.private_key_pem)
+"""
+
+RESOURCES = ("ca", "other", "server", "client")
+
+
+def _write(tmp_path: Path, outputs: dict[str, Any]) -> dict[str, Path]:
+    """Write each `<name>_cert` output to a PEM file; return them by name."""
+    paths = {}
+    for name in RESOURCES:
+        paths[name] = tmp_path / f"{name}.pem"
+        paths[name].write_text(outputs[f"{name}_cert"])
+    return paths
+
+
+def _openssl(*args: str | Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["openssl", *map(str, args)], capture_output=True, text=True, check=check)
+
+
+def _ops(stack: Stack, *args: str, env: dict[str, str] | None = None) -> dict[str, str]:
+    """Resource name -> planned operation, from `pulumi preview --json` (which leaves out unchanged ones)."""
+    steps = stack.preview_json(*args, env=env)["steps"]
+    return {name: "same" for name in RESOURCES} | {step["urn"].split("::")[-1]: step["op"] for step in steps}
+
+
+def _dates(pem: Path) -> timedelta:
+    out = _openssl("x509", "-in", pem, "-noout", "-startdate", "-enddate").stdout
+    fields = dict(line.split("=", 1) for line in out.splitlines())
+    parse = lambda text: datetime.strptime(text, "%b %d %H:%M:%S %Y %Z")  # noqa: E731
+    return parse(fields["notAfter"]) - parse(fields["notBefore"])
+
+
+def _serials(stack: Stack) -> dict[str, str]:
+    outputs = stack.outputs()
+    return {name: outputs[f"{name}_serial"] for name in RESOURCES}
+
+
+def test_issue_verify_and_keep_secrets(pulumi_stack, tmp_path):
+    stack = pulumi_stack(PROGRAM, name="pki")
+    stack.up()
+    pem = _write(tmp_path, stack.outputs())
+
+    assert _openssl("verify", "-CAfile", pem["ca"], "-purpose", "sslserver", pem["server"]).returncode == 0
+    assert _openssl("verify", "-CAfile", pem["ca"], "-purpose", "sslclient", pem["client"]).returncode == 0
+    for leaf in ("server", "client"):
+        refused = _openssl("verify", "-CAfile", pem["other"], pem[leaf], check=False)
+        assert refused.returncode != 0, refused.stdout
+
+    server_text = _openssl("x509", "-in", pem["server"], "-noout", "-text").stdout
+    assert "DNS:h1.example, DNS:localhost, IP Address:10.0.0.5, IP Address:127.0.0.1" in server_text
+    assert "X509v3 Key Usage: critical\n                Digital Signature\n" in server_text
+    assert "TLS Web Server Authentication" in server_text and "ecdsa-with-SHA256" in server_text
+    assert "NIST CURVE: P-384" in server_text
+    client_text = _openssl("x509", "-in", pem["client"], "-noout", "-text").stdout
+    assert "TLS Web Client Authentication" in client_text and "ED25519" in client_text
+    assert "Subject: CN = alice" in client_text
+    ca_text = _openssl("x509", "-in", pem["ca"], "-noout", "-text").stdout
+    assert "CA:TRUE" in ca_text and "Certificate Sign, CRL Sign" in ca_text
+    assert "Subject: CN = e2e CA, O = pdm" in ca_text
+    assert _dates(pem["server"]) == timedelta(hours=2000, minutes=5)
+    assert _dates(pem["client"]) == timedelta(hours=8760, minutes=5)
+    assert _dates(pem["ca"]) == timedelta(hours=26280, minutes=5)
+
+    stack.up("--expect-no-changes")
+    stack.refresh("--expect-no-changes")
+    stack.preview("--expect-no-changes")
+
+    assert "PRIVATE KEY" not in stack.state_text()
+    assert stack.outputs()["server_key"] == "[secret]"
+    shown = stack.outputs(show_secrets=True)
+    for name in RESOURCES:
+        assert "-----BEGIN PRIVATE KEY-----" in shown[f"{name}_key"]
+
+
+def test_renewal_window_replaces_on_preview_and_up(pulumi_stack):
+    stack = pulumi_stack(PROGRAM, name="renew")
+    issued = {"PULUMI_DOCKER_MACHINE_NOW": "2030-01-01T00:00:00Z"}
+    stack.up(env=issued)
+    before = _serials(stack)
+    assert stack.outputs()["server_not_after"] == "2030-03-25T08:00:00Z"
+
+    stack.preview("--expect-no-changes", env={"PULUMI_DOCKER_MACHINE_NOW": "2030-02-23T07:59:59Z"})
+    in_window = {"PULUMI_DOCKER_MACHINE_NOW": "2030-02-23T08:00:00Z"}
+    ops = _ops(stack, env=in_window)
+    assert ops["server"] == "replace", ops
+    assert {ops[name] for name in ("ca", "other", "client")} == {"same"}, ops
+    diff = stack.preview("--diff", env=in_window).stdout
+    assert "ready_for_renewal" in diff
+
+    stack.up(env=in_window)
+    after = _serials(stack)
+    assert after["server"] != before["server"]
+    assert {name: after[name] for name in ("ca", "other", "client")} == {
+        name: before[name] for name in ("ca", "other", "client")
+    }
+    assert stack.outputs()["server_not_after"] == "2030-05-18T16:00:00Z"
+    stack.preview("--expect-no-changes", env=in_window)
+
+    expired = {"PULUMI_DOCKER_MACHINE_NOW": "2034-01-01T00:00:00Z"}
+    assert set(_ops(stack, env=expired).values()) == {"same", "replace"}
+    assert {name for name, op in _ops(stack, env=expired).items() if op == "replace"} == set(RESOURCES)
+
+
+def test_changing_a_san_replaces_only_the_server_cert(pulumi_stack):
+    stack = pulumi_stack(PROGRAM, name="san")
+    stack.up()
+    before = _serials(stack)
+    stack.config_set("dns_names", json.dumps(["h2.example"]))
+    ops = _ops(stack)
+    assert ops["server"] == "replace" and {ops[name] for name in ("ca", "other", "client")} == {"same"}, ops
+    stack.up()
+    after = _serials(stack)
+    assert after["server"] != before["server"]
+    assert {k: v for k, v in after.items() if k != "server"} == {
+        k: v for k, v in before.items() if k != "server"
+    }
+    stack.config_set("client_key_type", "rsa-3072")
+    ops = _ops(stack)
+    assert ops["client"] == "replace" and ops["server"] == "same", ops
+
+
+def test_bring_your_own_ca(pulumi_stack, tmp_path):
+    ca_key, ca_cert = tmp_path / "ca.key", tmp_path / "ca.pem"
+    _openssl(
+        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca_key, "-out", ca_cert, "-days", "30",
+        "-subj", "/CN=byo CA", "-addext", "basicConstraints=critical,CA:TRUE",
+        "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+    )  # fmt: skip
+    stack = pulumi_stack(BYO_PROGRAM, name="byo")
+    stack.config_set("ca_cert", ca_cert.read_text())
+    stack.config_set("ca_key", ca_key.read_text(), secret=True)
+    stack.up()
+    outputs = stack.outputs(show_secrets=True)
+    assert outputs["ca_key_type"] == "rsa-2048"
+    assert outputs["ca_key"] == ca_key.read_text()
+    server = tmp_path / "server.pem"
+    server.write_text(outputs["server_cert"])
+    assert _openssl("verify", "-CAfile", ca_cert, "-purpose", "sslserver", server).returncode == 0
+    assert "PRIVATE KEY" not in stack.state_text()
+    stack.up("--expect-no-changes")
+
+
+def test_check_failures_fail_preview_naming_the_field(pulumi_stack, tmp_path):
+    stack = pulumi_stack(PROGRAM, name="bad")
+    stack.config_set("ips", json.dumps(["10.0.0.300"]))
+    stack.config_set("client_validity_hours", "100")
+    failed = stack.preview(expect_fail=True)
+    output = failed.stdout + failed.stderr
+    print(output)
+    assert "ip_addresses: '10.0.0.300' is not an IP address" in output
+    assert "validity_hours: must be longer than early_renewal_hours (720); got 100" in output
+
+    other_key = tmp_path / "other.key"
+    _openssl("genpkey", "-algorithm", "ed25519", "-out", other_key)
+    byo = pulumi_stack(BYO_PROGRAM, name="badbyo")
+    byo.config_set("ca_cert", _openssl_ca(tmp_path))
+    byo.config_set("ca_key", other_key.read_text(), secret=True)
+    failed = byo.preview(expect_fail=True)
+    assert "existing_private_key_pem: does not match the public key of existing_cert_pem" in failed.stdout
+
+
+def _openssl_ca(tmp_path: Path) -> str:
+    cert = tmp_path / "unused-ca.pem"
+    _openssl(
+        "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+        "-keyout", tmp_path / "unused-ca.key", "-out", cert, "-days", "30", "-subj", "/CN=unused",
+        "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign",
+    )  # fmt: skip
+    return cert.read_text()
