@@ -35,6 +35,9 @@ def entry(host: Any, **extra: Any) -> dict[str, Any]:
 
 def host_stack(pulumi_stack: Any, hosts: list[dict[str, Any]], daemon: dict[str, Any] | None = None) -> Stack:
     stack = pulumi_stack(PROGRAM, name="hosts")
+    # sudo passwords go into secret config, never plaintext.
+    passwords = {h["name"]: h.pop("sudo_password") for h in hosts if "sudo_password" in h}
+    stack.config_set("sudo_passwords", json.dumps(passwords), secret=True)
     stack.config_set("hosts", json.dumps(hosts))
     stack.config_set("daemon", json.dumps(daemon or {}))
     return stack

@@ -69,7 +69,7 @@ cfg = pulumi.Config()
 ca = CertificateAuthority(
     "byo",
     CertificateAuthorityArgs(
-        existing_cert_pem=cfg.require("ca_cert"), existing_private_key_pem=cfg.require_secret("ca_key")
+        existing_cert_pem=cfg.require("ca_cert"), existing_private_key_pem=cfg.require("ca_key")
     ),
 )
 server = ServerCert(
@@ -97,10 +97,14 @@ def _openssl(*args: str | Path, check: bool = True) -> subprocess.CompletedProce
     return subprocess.run(["openssl", *map(str, args)], capture_output=True, text=True, check=check)
 
 
-def _ops(stack: Stack, *args: str, env: dict[str, str] | None = None) -> dict[str, str]:
-    """Resource name -> planned operation, from `pulumi preview --json` (which leaves out unchanged ones)."""
-    steps = stack.preview_json(*args, env=env)["steps"]
-    return {name: "same" for name in RESOURCES} | {step["urn"].split("::")[-1]: step["op"] for step in steps}
+def _plan(stack: Stack, env: dict[str, str] | None = None) -> dict[str, tuple[str, list[str]]]:
+    """Resource name -> (operation, replace reasons), from `pulumi preview --json` (which omits unchanged ones)."""
+    steps = stack.preview_json(env=env)["steps"]
+    plan = {name: ("same", []) for name in RESOURCES}
+    plan.update(
+        {step["urn"].split("::")[-1]: (step["op"], step.get("replaceReasons") or []) for step in steps}
+    )
+    return plan
 
 
 def _dates(pem: Path) -> timedelta:
@@ -161,11 +165,10 @@ def test_renewal_window_replaces_on_preview_and_up(pulumi_stack):
 
     stack.preview("--expect-no-changes", env={"PULUMI_DOCKER_MACHINE_NOW": "2030-02-23T07:59:59Z"})
     in_window = {"PULUMI_DOCKER_MACHINE_NOW": "2030-02-23T08:00:00Z"}
-    ops = _ops(stack, env=in_window)
-    assert ops["server"] == "replace", ops
-    assert {ops[name] for name in ("ca", "other", "client")} == {"same"}, ops
-    diff = stack.preview("--diff", env=in_window).stdout
-    assert "ready_for_renewal" in diff
+    plan = _plan(stack, env=in_window)
+    assert plan["server"] == ("replace", ["ready_for_renewal"]), plan
+    assert {plan[name][0] for name in ("ca", "other", "client")} == {"same"}, plan
+    assert "+-1 to replace" in stack.preview("--diff", env=in_window).stdout
 
     stack.up(env=in_window)
     after = _serials(stack)
@@ -173,12 +176,13 @@ def test_renewal_window_replaces_on_preview_and_up(pulumi_stack):
     assert {name: after[name] for name in ("ca", "other", "client")} == {
         name: before[name] for name in ("ca", "other", "client")
     }
-    assert stack.outputs()["server_not_after"] == "2030-05-18T16:00:00Z"
+    assert stack.outputs()["server_not_after"] == "2030-05-17T16:00:00Z"
     stack.preview("--expect-no-changes", env=in_window)
 
-    expired = {"PULUMI_DOCKER_MACHINE_NOW": "2034-01-01T00:00:00Z"}
-    assert set(_ops(stack, env=expired).values()) == {"same", "replace"}
-    assert {name for name, op in _ops(stack, env=expired).items() if op == "replace"} == set(RESOURCES)
+    expired = _plan(stack, env={"PULUMI_DOCKER_MACHINE_NOW": "2034-01-01T00:00:00Z"})
+    assert {name: plan for name, plan in expired.items() if name in RESOURCES} == {
+        name: ("replace", ["ready_for_renewal"]) for name in RESOURCES
+    }
 
 
 def test_changing_a_san_replaces_only_the_server_cert(pulumi_stack):
@@ -186,8 +190,9 @@ def test_changing_a_san_replaces_only_the_server_cert(pulumi_stack):
     stack.up()
     before = _serials(stack)
     stack.config_set("dns_names", json.dumps(["h2.example"]))
-    ops = _ops(stack)
-    assert ops["server"] == "replace" and {ops[name] for name in ("ca", "other", "client")} == {"same"}, ops
+    plan = _plan(stack)
+    assert plan["server"] == ("replace", ["dns_names"]), plan
+    assert {plan[name][0] for name in ("ca", "other", "client")} == {"same"}, plan
     stack.up()
     after = _serials(stack)
     assert after["server"] != before["server"]
@@ -195,8 +200,8 @@ def test_changing_a_san_replaces_only_the_server_cert(pulumi_stack):
         k: v for k, v in before.items() if k != "server"
     }
     stack.config_set("client_key_type", "rsa-3072")
-    ops = _ops(stack)
-    assert ops["client"] == "replace" and ops["server"] == "same", ops
+    plan = _plan(stack)
+    assert plan["client"] == ("replace", ["key_type"]) and plan["server"][0] == "same", plan
 
 
 def test_bring_your_own_ca(pulumi_stack, tmp_path):
@@ -212,7 +217,7 @@ def test_bring_your_own_ca(pulumi_stack, tmp_path):
     stack.up()
     outputs = stack.outputs(show_secrets=True)
     assert outputs["ca_key_type"] == "rsa-2048"
-    assert outputs["ca_key"] == ca_key.read_text()
+    assert outputs["ca_key"].strip() == ca_key.read_text().strip()
     server = tmp_path / "server.pem"
     server.write_text(outputs["server_cert"])
     assert _openssl("verify", "-CAfile", ca_cert, "-purpose", "sslserver", server).returncode == 0
@@ -223,12 +228,15 @@ def test_bring_your_own_ca(pulumi_stack, tmp_path):
 def test_check_failures_fail_preview_naming_the_field(pulumi_stack, tmp_path):
     stack = pulumi_stack(PROGRAM, name="bad")
     stack.config_set("ips", json.dumps(["10.0.0.300"]))
+    failed = stack.preview(expect_fail=True)
+    assert "property ip_addresses value" in failed.stdout
+    assert "'10.0.0.300' is not an IP address" in failed.stdout
+    stack.config_set("ips", json.dumps(["10.0.0.3"]))
     stack.config_set("client_validity_hours", "100")
     failed = stack.preview(expect_fail=True)
-    output = failed.stdout + failed.stderr
-    print(output)
-    assert "ip_addresses: '10.0.0.300' is not an IP address" in output
-    assert "validity_hours: must be longer than early_renewal_hours (720); got 100" in output
+    assert "property validity_hours value {100} has a problem: must be longer than early_renewal_hours" in (
+        failed.stdout
+    )
 
     other_key = tmp_path / "other.key"
     _openssl("genpkey", "-algorithm", "ed25519", "-out", other_key)
@@ -236,7 +244,9 @@ def test_check_failures_fail_preview_naming_the_field(pulumi_stack, tmp_path):
     byo.config_set("ca_cert", _openssl_ca(tmp_path))
     byo.config_set("ca_key", other_key.read_text(), secret=True)
     failed = byo.preview(expect_fail=True)
-    assert "existing_private_key_pem: does not match the public key of existing_cert_pem" in failed.stdout
+    assert "property existing_private_key_pem" in failed.stdout
+    assert "does not match the public key of existing_cert_pem" in failed.stdout
+    assert "PRIVATE KEY" not in failed.stdout + failed.stderr
 
 
 def _openssl_ca(tmp_path: Path) -> str:

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pulumi_docker_machine.sandbox import Host, HostSpec, Sandbox, aptrepo, network, nspawn
@@ -43,7 +44,17 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def assert_nothing_left(sandbox: Sandbox) -> None:
+def assert_nothing_left(sandbox: Sandbox, hosts: list[dict[str, Any]]) -> None:
+    """None of `hosts` (records) left a process, mount, namespace, veth or directory; and when no other
+    host is up (e.g. of a concurrent session), no bridge, route or repository server remains either."""
+    for rec in hosts:
+        assert not alive(rec["pid"]), rec["name"]
+        assert network.netns_name(rec["name"]) not in network.namespaces()
+        assert not set(rec["veths"]) & set(network.links())
+        assert not (sandbox.hosts_dir / rec["name"]).exists()
+        assert rec["name"] not in sandbox.store.read()["hosts"]
+    if sandbox.store.read()["hosts"]:
+        return
     assert nspawn.find_ours(sandbox.hosts_dir) == []
     assert [p for p in all_pids() if cmdline(p)[:1] == ["systemd-nspawn"] and alive(p)] == []
     assert mounts_under(sandbox.state_dir) == []
@@ -53,7 +64,6 @@ def assert_nothing_left(sandbox: Sandbox) -> None:
     routes = subprocess.run(["ip", "route", "show", "table", "all"], text=True, capture_output=True).stdout
     assert "10.231." not in routes
     assert not sandbox.hosts_dir.exists() or list(sandbox.hosts_dir.iterdir()) == []
-    assert sandbox.ls() == []
 
 
 def test_host_boots_with_systemd_as_pid_1(test_hosts):
@@ -215,27 +225,51 @@ def test_cli_up_ls_ssh_down(sandbox):
     assert not alive(record["pid"])
 
 
-def test_cleanup_removes_what_a_crashed_run_left(sandbox):
-    up = run_cli(
-        "up", "crashed", "--variant", "base", "--network", "public", "--network", "private", "--json"
-    )
-    assert up.returncode == 0, up.stderr
-    [record] = json.loads(up.stdout)
-    assert alive(record["pid"])
-    sandbox.store.path.unlink()  # the crashed run's state is lost as well
+CRASHING_SESSION = """
+import os, sys
+from pulumi_docker_machine.sandbox import Sandbox
+host = Sandbox(stop_at_exit=True).start("crashed1", variant="base")
+print(host.pid, flush=True)
+os._exit(0)  # no atexit, no finally: like a SIGKILLed pytest session
+"""
+
+
+def test_cleanup_removes_hosts_of_a_crashed_session(sandbox):
+    crashed = subprocess.run([sys.executable, "-c", CRASHING_SESSION], text=True, capture_output=True)
+    assert crashed.returncode == 0, crashed.stderr
+    rec = sandbox.store.read()["hosts"]["crashed1"]
+    assert alive(rec["pid"]) and rec["pid"] == int(crashed.stdout)
     removed = sandbox.cleanup_leftovers()
-    assert f"nspawn pid {record['pid']}" in removed and "netns pdm-crashed" in removed
-    assert_nothing_left(sandbox)
+    assert f"host crashed1 (nspawn pid {rec['pid']})" in removed
+    assert_nothing_left(sandbox, [rec])
+
+
+def test_cleanup_keeps_cli_hosts_and_removes_unrecorded_ones(sandbox):
+    up = run_cli("up", "kept", "lost", "--variant", "base", "--network", "public", "--network", "private")
+    assert up.returncode == 0, up.stderr
+    kept, lost = (sandbox.store.read()["hosts"][n] for n in ("kept", "lost"))
+    removed = sandbox.cleanup_leftovers()  # detached CLI hosts are not leftovers
+    assert not [line for line in removed if "kept" in line or "lost" in line], removed
+    assert alive(kept["pid"]) and alive(lost["pid"])
+    with sandbox.store.edit() as state:  # the record of one host is lost (e.g. a crash mid-write)
+        del state["hosts"]["lost"]
+    removed = sandbox.cleanup_leftovers()
+    assert f"nspawn pid {lost['pid']}" in removed and "netns pdm-lost" in removed
+    assert "host dir lost" in removed and not alive(lost["pid"])
+    assert alive(kept["pid"]) and sandbox.get("kept").ssh("true").returncode == 0
+    sandbox.stop("kept")
+    assert_nothing_left(sandbox, [kept, lost])
 
 
 def test_down_leaves_nothing_behind(sandbox):
-    sandbox.start_many(
+    hosts = sandbox.start_many(
         [
             HostSpec("td1", "base", "root", ("public", "private")),
             HostSpec("td2", "docker", "sudo"),
             HostSpec("td3", "base", "root", ("private",)),
         ]
     )
-    assert {h.name for h in sandbox.ls()} >= {"td1", "td2", "td3"}
-    sandbox.down()
-    assert_nothing_left(sandbox)
+    records = [sandbox.store.read()["hosts"][h.name] for h in hosts]
+    assert all(alive(r["pid"]) for r in records)
+    sandbox.down(owned_only=True)
+    assert_nothing_left(sandbox, records)

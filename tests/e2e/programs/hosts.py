@@ -1,9 +1,11 @@
 """Test program: one CA and client cert, a ServerCert + DockerHost per host in config `hosts`.
 
-Config: hosts (JSON list of {name, ip, user?, key_file, sudo_password?, host_key?, proxy?: {...},
+Config: sudo_passwords (secret JSON {name: password}),
+hosts (JSON list of {name, ip, user?, key_file, host_key?, proxy?: {...},
 install_method?, sans?}), daemon (JSON settings for DaemonConfig), key_type.
 """
 
+import json
 from pathlib import Path
 
 import pulumi
@@ -26,6 +28,7 @@ cfg = pulumi.Config()
 hosts = cfg.require_object("hosts")
 settings = cfg.get_object("daemon") or {}
 key_type = cfg.get("key_type")
+sudo_passwords = (cfg.get_secret("sudo_passwords") or pulumi.Output.secret("{}")).apply(json.loads)
 
 
 def connection(h: dict) -> dict:
@@ -34,9 +37,10 @@ def connection(h: dict) -> dict:
         "user": h.get("user", "root"),
         "private_key": pulumi.Output.secret(Path(h["key_file"]).read_text()),
     }
-    for opt in ("sudo_password", "host_key", "per_dial_timeout", "dial_error_limit"):
+    for opt in ("host_key", "per_dial_timeout", "dial_error_limit"):
         if h.get(opt) is not None:
-            conn[opt] = pulumi.Output.secret(h[opt]) if opt == "sudo_password" else h[opt]
+            conn[opt] = h[opt]
+    conn["sudo_password"] = sudo_passwords.apply(lambda p, n=h["name"]: p.get(n))
     if h.get("proxy"):
         conn["proxy"] = connection(h["proxy"])
     return conn
