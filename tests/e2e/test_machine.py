@@ -156,10 +156,17 @@ def test_byo_ca_example(pulumi_stack, test_hosts, tmp_path):
     host = test_hosts.one()
     ca_key, ca_pem = tmp_path / "ca-key.pem", tmp_path / "ca.pem"
     subprocess.run(
-        ["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", str(ca_key)], check=True
-    )
-    subprocess.run(
-        ["openssl", "pkcs8", "-topk8", "-nocrypt", "-in", str(ca_key), "-out", str(ca_key)], check=True
+        [
+            "openssl",
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-out",
+            str(ca_key),
+        ],
+        check=True,
     )
     subprocess.run(
         [
