@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..daemon import paths
+from ..errors import RemoteCommandError
 from .session import Session
 
 _MARK = "@@pdm:"
@@ -117,4 +118,9 @@ def parse(text: str) -> HostFacts:
 
 def probe(session: Session) -> HostFacts:
     """All facts in one SSH round trip."""
-    return parse(session.script("probe host facts", PROBE_SCRIPT).stdout)
+    result = session.script("probe host facts", PROBE_SCRIPT)
+    try:
+        return parse(result.stdout)
+    except ValueError as exc:
+        label = session.spec.label
+        raise RemoteCommandError(label, "probe host facts", "sh -s", result.exit_code, str(exc)) from exc

@@ -104,7 +104,9 @@ class Session:
                     err += channel.recv_stderr(65536)
                     busy = True
                 if not busy:
-                    if channel.exit_status_ready():
+                    # The exit status may arrive before the last output: wait for EOF as well.
+                    done = channel.exit_status_ready() and (channel.eof_received or channel.closed)
+                    if done and not channel.recv_ready() and not channel.recv_stderr_ready():
                         break
                     if time.monotonic() > deadline:
                         raise RemoteCommandError(
