@@ -30,7 +30,10 @@ class KeyType(StrEnum):
         return self.value.startswith("rsa-")
 
 
-_CURVES: dict[KeyType, ec.EllipticCurve] = {KeyType.ECDSA_P256: ec.SECP256R1(), KeyType.ECDSA_P384: ec.SECP384R1()}
+_CURVES: dict[KeyType, ec.EllipticCurve] = {
+    KeyType.ECDSA_P256: ec.SECP256R1(),
+    KeyType.ECDSA_P384: ec.SECP384R1(),
+}
 _RSA_BITS = {KeyType.RSA_2048: 2048, KeyType.RSA_3072: 3072, KeyType.RSA_4096: 4096}
 
 
@@ -60,7 +63,7 @@ def key_type_of(key: PrivateKey | PublicKey) -> KeyType:
     raise CertificateError(f"unsupported key algorithm {type(key).__name__}")
 
 
-def signature_hash(key: PrivateKey) -> hashes.HashAlgorithm | None:
+def signature_hash(key: PrivateKey) -> hashes.SHA256 | hashes.SHA384 | None:
     """The digest to sign with: SHA-384 for P-384, none for Ed25519, SHA-256 otherwise."""
     key_type = key_type_of(key)
     if key_type is KeyType.ED25519:

@@ -29,4 +29,3 @@ def renewal_due(not_after: datetime, early_renewal_hours: float, now: datetime) 
 def format_time(moment: datetime) -> str:
     """ISO 8601 in UTC with a `Z` suffix, whole seconds."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-

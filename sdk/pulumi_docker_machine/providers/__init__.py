@@ -1,0 +1,1 @@
+"""Dynamic resource providers: one thin ResourceProvider per resource, stateless and picklable."""
