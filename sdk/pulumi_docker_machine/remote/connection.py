@@ -17,6 +17,7 @@ import paramiko
 
 from ..errors import ConnectError, HostKeyMismatchError
 from ..spec.connection import ConnectionSpec
+from . import trace
 from .hostkeys import fingerprint, key_line, same_key
 
 _KEY_CLASSES: tuple[type[paramiko.PKey], ...] = (
@@ -27,8 +28,6 @@ _KEY_CLASSES: tuple[type[paramiko.PKey], ...] = (
 
 _pool: dict[tuple[str, int, str, str], paramiko.Transport] = {}
 _pool_lock = threading.Lock()
-# How many TCP+SSH handshakes this process made; read by the benchmarks through the log.
-stats = {"connections": 0}
 
 
 @dataclass(frozen=True)
@@ -89,6 +88,7 @@ def _dial_with_retries(spec: ConnectionSpec, expected: str | None) -> Connected:
 
 
 def _dial(spec: ConnectionSpec, expected: str | None) -> Connected:
+    started = time.monotonic()
     sock: socket.socket | paramiko.Channel
     if spec.proxy is not None:
         jump = connect(spec.proxy, spec.proxy.host_key)
@@ -116,7 +116,7 @@ def _dial(spec: ConnectionSpec, expected: str | None) -> Connected:
     except BaseException:
         transport.close()
         raise
-    stats["connections"] += 1
+    trace.record("connect", spec.label, "ssh handshake", started)
     return Connected(transport, presented)
 
 

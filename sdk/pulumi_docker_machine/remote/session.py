@@ -10,6 +10,7 @@ import paramiko
 
 from ..errors import ConnectError, RemoteCommandError
 from ..spec.connection import ConnectionSpec
+from . import trace
 from .connection import connect
 
 
@@ -48,11 +49,13 @@ class Session:
         timeout: float = 600,
     ) -> CommandResult:
         """Run `command` (through sudo when needed); raise RemoteCommandError on non-zero exit."""
+        started = time.monotonic()
         prefix, secret_line = self._sudo() if as_root else ("", "")
         full = f"{prefix} sh -c {shlex.quote(command)}" if prefix else command
         result = self._exec(full, secret_line + stdin, timeout)
         # Report the command as written, never the sudo password that went on stdin.
         result = CommandResult(command, result.exit_code, result.stdout, result.stderr)
+        trace.record("command", self.spec.label, step, started)
         if check and not result.ok:
             raise RemoteCommandError(
                 self.spec.label, step, command, result.exit_code, result.stderr or result.stdout
