@@ -98,12 +98,12 @@ def _openssl(*args: str | Path, check: bool = True) -> subprocess.CompletedProce
 
 
 def _plan(stack: Stack, env: dict[str, str] | None = None) -> dict[str, tuple[str, list[str]]]:
-    """Resource name -> (operation, replace reasons) from `pulumi preview --json` (omits unchanged ones)."""
+    """Resource name -> (operation, sorted replace reasons) from `pulumi preview --json`."""
     plan: dict[str, tuple[str, list[str]]] = {name: ("same", []) for name in RESOURCES}
     for step in stack.preview_json(env=env)["steps"]:
         name = step["urn"].split("::")[-1]
         if name in plan:
-            plan[name] = (step["op"], step.get("replaceReasons") or [])
+            plan[name] = (step["op"], sorted(step.get("replaceReasons") or []))
     return plan
 
 
@@ -157,28 +157,37 @@ def test_issue_verify_and_keep_secrets(pulumi_stack, tmp_path):
         assert "-----BEGIN PRIVATE KEY-----" in shown[f"{name}_key"]
 
 
+def _at(moment: datetime) -> dict[str, str]:
+    """Environment that moves the providers' renewal clock to `moment`."""
+    return {"PULUMI_DOCKER_MACHINE_NOW": moment.strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
+def _time(iso: str) -> datetime:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
+
+
 def test_renewal_window_replaces_on_preview_and_up(pulumi_stack):
     stack = pulumi_stack(PROGRAM, name="renew")
-    issued = {"PULUMI_DOCKER_MACHINE_NOW": "2030-01-01T00:00:00Z"}
-    stack.up(env=issued)
+    stack.up()
     before = _serials(stack)
-    assert stack.outputs()["server_not_after"] == "2030-03-25T08:00:00Z"
+    not_after = _time(stack.outputs()["server_not_after"])
+    window = not_after - timedelta(hours=720)  # the server cert: 2000 h, renewed 720 h (the default) early
 
-    stack.preview("--expect-no-changes", env={"PULUMI_DOCKER_MACHINE_NOW": "2030-02-23T07:59:59Z"})
-    in_window = {"PULUMI_DOCKER_MACHINE_NOW": "2030-02-23T08:00:00Z"}
-    plan = _plan(stack, env=in_window)
+    stack.preview("--expect-no-changes", env=_at(window - timedelta(seconds=1)))
+    plan = _plan(stack, env=_at(window))
     assert plan["server"] == ("replace", ["ready_for_renewal"]), plan
     assert {plan[name][0] for name in ("ca", "other", "client")} == {"same"}, plan
-    assert "+-1 to replace" in stack.preview("--diff", env=in_window).stdout
+    assert "+-1 to replace" in stack.preview("--diff", env=_at(window)).stdout
 
-    stack.up(env=in_window)
+    stack.up(env=_at(window))
     after = _serials(stack)
     assert after["server"] != before["server"]
     assert {name: after[name] for name in ("ca", "other", "client")} == {
         name: before[name] for name in ("ca", "other", "client")
     }
-    assert stack.outputs()["server_not_after"] == "2030-05-17T16:00:00Z"
-    stack.preview("--expect-no-changes", env=in_window)
+    # Renewed certificates are issued from the real clock, so real clients accept them today.
+    assert _time(stack.outputs()["server_not_after"]) >= not_after
+    stack.preview("--expect-no-changes")
 
     expired = _plan(stack, env={"PULUMI_DOCKER_MACHINE_NOW": "2034-01-01T00:00:00Z"})
     assert {name: (op, "ready_for_renewal" in reasons) for name, (op, reasons) in expired.items()} == {

@@ -12,6 +12,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN
+from pulumi_docker_machine import clock
 from pulumi_docker_machine.clock import NOW_ENV
 from pulumi_docker_machine.diff import changed_fields, is_unknown
 from pulumi_docker_machine.pki.inspection import load_certificate
@@ -30,7 +31,9 @@ NOW = "2030-01-01T00:00:00Z"
 
 @pytest.fixture(autouse=True)
 def frozen_clock(monkeypatch):
+    """The test world's real time is NOW (certificates are issued then); `_at` moves the renewal clock."""
     monkeypatch.setenv(NOW_ENV, NOW)
+    monkeypatch.setattr(clock, "wall_now", lambda: datetime.fromisoformat(NOW))
 
 
 def _at(monkeypatch, moment: str) -> None:

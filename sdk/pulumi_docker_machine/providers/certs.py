@@ -125,7 +125,7 @@ class CertificateAuthorityProvider(_CertificateProvider):
             assert spec.common_name is not None and spec.validity_hours is not None
             key = generate_private_key(spec.key_type)
             subject = subject_name(spec.common_name, spec.organization)
-            cert = self_signed_ca(key, subject, validity_window(now, spec.validity_hours))
+            cert = self_signed_ca(key, subject, validity_window(clock.wall_now(), spec.validity_hours))
             key_pem = private_key_to_pem(key)
         cert_pem = certificate_to_pem(cert)
         return _created(spec, cert, key_pem, cert_pem, now)
@@ -144,7 +144,7 @@ class _LeafProvider(_CertificateProvider):
             key.public_key(),
             subject_name(spec.common_name, spec.organization),
             spec.USAGE,
-            validity_window(now, spec.validity_hours),
+            validity_window(clock.wall_now(), spec.validity_hours),
             issuer=load_certificate(spec.ca_cert_pem),
             issuer_key=load_private_key(spec.ca_private_key_pem),
             dns_names=spec.san_dns_names,
