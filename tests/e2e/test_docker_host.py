@@ -190,3 +190,25 @@ def test_destroy_gives_the_host_back(pulumi_stack, test_hosts, tmp_path):
         "ls /etc/docker /etc/systemd/system/docker.service.d 2>/dev/null | grep -E 'pem|pulumi|pdm' || true",
     )
     assert leftovers == ""
+
+
+def test_every_key_type_is_accepted_by_a_real_daemon(pulumi_stack, test_hosts, tmp_path):
+    host = test_hosts.one()
+    stack = host_stack(pulumi_stack, [entry(host)])
+    name = entry(host)["name"]
+    for key_type in ("ecdsa-p256", "ecdsa-p384", "rsa-2048", "rsa-3072", "rsa-4096", "ed25519"):
+        stack.config_set("key_type", key_type)
+        stack.up()
+        docker = client(stack, tmp_path / key_type)
+        url = stack.outputs()[name]["docker_host"]
+        assert docker.text(url, "version", "--format", "{{.Server.Os}}") == "linux", key_type
+        served = subprocess.run(
+            ["openssl", "s_client", "-connect", url.removeprefix("tcp://"), "-brief"],
+            input="",
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        # The daemon signs the handshake with the server key it was given (RSA shows as RSA-PSS).
+        assert f"signature type: {key_type.split('-')[0]}" in served.stderr.lower(), served.stderr

@@ -4,7 +4,6 @@ import shutil
 import subprocess
 
 import pytest
-
 from pulumi_docker_machine.cli import shellenv
 
 pytestmark = pytest.mark.unit
