@@ -8,6 +8,7 @@ import socket
 import pytest
 
 from .test_docker_host import client, entry, host_stack, on_host
+from .tls_client import tiny_image_tar
 
 pytestmark = pytest.mark.e2e
 
@@ -114,3 +115,33 @@ def test_unreachable_host_fails_with_the_address(pulumi_stack, test_hosts):
     stack = host_stack(pulumi_stack, [entry(host, dial_error_limit=2, per_dial_timeout=2)])
     failed = stack.up(expect_fail=True)
     assert f"root@{host.address}:22" in failed.stdout and "unreachable" in failed.stdout
+
+
+def test_foreign_exec_start_dropin_is_reported_before_changes(pulumi_stack, test_hosts):
+    host = test_hosts.one()
+    on_host(
+        host,
+        "mkdir -p /etc/systemd/system/docker.service.d && printf '[Service]\\nExecStart=\\n"
+        "ExecStart=/usr/sbin/dockerd -H fd://\\n' > /etc/systemd/system/docker.service.d/override.conf"
+        " && systemctl daemon-reload",
+    )
+    stack = host_stack(pulumi_stack, [entry(host)])
+    failed = stack.up(expect_fail=True)
+    assert "override.conf also set ExecStart" in failed.stdout
+    assert on_host(host, "ls /etc/docker | grep -c pem || true") == "0"
+
+
+def test_storage_driver_change_with_data_needs_consent(pulumi_stack, test_hosts, tmp_path):
+    host = test_hosts.one()
+    stack = host_stack(pulumi_stack, [entry(host)])
+    stack.up()
+    docker = client(stack, tmp_path)
+    url = stack.outputs()[entry(host)["name"]]["docker_host"]
+    docker.text(url, "import", "-", "keepme:1", stdin=tiny_image_tar())
+    stack.config_set("daemon", json.dumps({"storage_driver": "vfs"}))
+    failed = stack.up(expect_fail=True)
+    assert "daemon.storage_driver" in failed.stdout and "allow_storage_driver_change" in failed.stdout
+    assert docker.text(url, "info", "--format", "{{.Driver}}") == "overlay2"
+    stack.config_set("daemon", json.dumps({"storage_driver": "vfs", "allow_storage_driver_change": True}))
+    stack.up()
+    assert docker.text(url, "info", "--format", "{{.Driver}}") == "vfs"
