@@ -133,9 +133,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs per size (medians are reported)")
     parser.add_argument("--cert-seconds", type=float, default=1.0, help="time per key type for issuance rate")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
+    parser.add_argument(
+        "--shared-sandbox",
+        action="store_true",
+        help="leave other sandbox hosts alone (no leftover sweep, no `down`): for use inside pytest",
+    )
     args = parser.parse_args(argv)
     sandbox = Sandbox(stop_at_exit=True)
-    sandbox.cleanup_leftovers()
+    if not args.shared_sandbox:
+        sandbox.cleanup_leftovers()
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         try:
@@ -143,7 +149,8 @@ def main(argv: list[str] | None = None) -> int:
                 results.append(measure_size(sandbox, n, args.runs, Path(tmp)))
                 print(f"[bench] N={n} done", file=sys.stderr)
         finally:
-            sandbox.down()
+            if not args.shared_sandbox:
+                sandbox.down()
     print(f"## Fleet (medians of {args.runs} run(s))\n\n{table(results)}\n")
     rates = certs.issuance_rates(args.cert_seconds)
     print("## Certificate issuance (in-process, one core)\n\n| key type | certificates/s |\n|---|---|")
