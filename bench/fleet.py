@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--shared-sandbox",
         action="store_true",
-        help="leave other sandbox hosts alone (no leftover sweep, no `down`): for use inside pytest",
+        help="skip the sweep of leftover sandbox hosts (for use inside a pytest session)",
     )
     args = parser.parse_args(argv)
     sandbox = Sandbox(stop_at_exit=True)
@@ -149,8 +149,7 @@ def main(argv: list[str] | None = None) -> int:
                 results.append(measure_size(sandbox, n, args.runs, Path(tmp)))
                 print(f"[bench] N={n} done", file=sys.stderr)
         finally:
-            if not args.shared_sandbox:
-                sandbox.down()
+            sandbox.down(owned_only=True)
     print(f"## Fleet (medians of {args.runs} run(s))\n\n{table(results)}\n")
     rates = certs.issuance_rates(args.cert_seconds)
     print("## Certificate issuance (in-process, one core)\n\n| key type | certificates/s |\n|---|---|")

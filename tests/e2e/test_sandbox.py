@@ -53,17 +53,18 @@ def assert_nothing_left(sandbox: Sandbox, hosts: list[dict[str, Any]]) -> None:
         assert not set(rec["veths"]) & set(network.links())
         assert not (sandbox.hosts_dir / rec["name"]).exists()
         assert rec["name"] not in sandbox.store.read()["hosts"]
-    if sandbox.store.read()["hosts"]:
-        return
-    assert nspawn.find_ours(sandbox.hosts_dir) == []
-    assert [p for p in all_pids() if cmdline(p)[:1] == ["systemd-nspawn"] and alive(p)] == []
-    assert mounts_under(sandbox.state_dir) == []
-    assert network.namespaces() == []
-    assert [link for link in network.links() if link.startswith("pdm")] == []
-    assert aptrepo.find_servers("10.231.0.1") == []
-    routes = subprocess.run(["ip", "route", "show", "table", "all"], text=True, capture_output=True).stdout
-    assert "10.231." not in routes
-    assert not sandbox.hosts_dir.exists() or list(sandbox.hosts_dir.iterdir()) == []
+    with sandbox.store.edit() as state:  # the lock keeps concurrent sessions from starting hosts meanwhile
+        if state["hosts"]:
+            return
+        assert nspawn.find_ours(sandbox.hosts_dir) == []
+        assert [p for p in all_pids() if cmdline(p)[:1] == ["systemd-nspawn"] and alive(p)] == []
+        assert mounts_under(sandbox.state_dir) == []
+        assert network.namespaces() == []
+        assert [link for link in network.links() if link.startswith("pdm")] == []
+        assert aptrepo.find_servers("10.231.0.1") == []
+        routes = subprocess.run(["ip", "route", "show", "table", "all"], text=True, capture_output=True)
+        assert "10.231." not in routes.stdout
+        assert not sandbox.hosts_dir.exists() or list(sandbox.hosts_dir.iterdir()) == []
 
 
 def test_host_boots_with_systemd_as_pid_1(test_hosts):
@@ -257,7 +258,7 @@ def test_cleanup_keeps_cli_hosts_and_removes_unrecorded_ones(sandbox):
     assert f"nspawn pid {lost['pid']}" in removed and "netns pdm-lost" in removed
     assert "host dir lost" in removed and not alive(lost["pid"])
     assert alive(kept["pid"]) and sandbox.get("kept").ssh("true").returncode == 0
-    sandbox.stop("kept")
+    sandbox.down(["kept"])
     assert_nothing_left(sandbox, [kept, lost])
 
 

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from .errors import SandboxError
 
@@ -25,17 +26,19 @@ def run(
     check: bool = True,
     timeout: float | None = 600,
     env: Mapping[str, str] | None = None,
-    quiet: bool = True,
+    cwd: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run `argv`; raise SandboxError with the command and stderr tail when it fails and `check` is set.
-
-    With `quiet=False` the output goes straight to this process's stderr (for long builds).
-    """
-    out = subprocess.PIPE if quiet else 2  # fd 2: works under pytest's fd capture too
+    """Run `argv` capturing its output; raise SandboxError with the command and output tail when it fails
+    and `check` is set."""
     try:
         proc = subprocess.run(
-            list(argv), input=input, text=True, stdout=out, stderr=out,
-            timeout=timeout, env=dict(env) if env is not None else None,
+            list(argv),
+            input=input,
+            text=True,
+            capture_output=True,
+            timeout=timeout,
+            cwd=cwd,
+            env=dict(env) if env is not None else None,
             stdin=None if input is not None else subprocess.DEVNULL,
         )
     except FileNotFoundError as exc:

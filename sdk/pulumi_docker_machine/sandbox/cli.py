@@ -1,0 +1,126 @@
+"""`python -m pulumi_docker_machine.sandbox up|ls|down|ssh|image|cleanup`: test hosts from a shell."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from .errors import SandboxError
+from .host import LOGINS, Host
+from .image import VARIANTS, ensure_image, prune_images, verify_image
+from .network import NETWORKS
+from .sandbox import HostSpec, Sandbox
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="pulumi-docker-machine sandbox",
+        description="Test hosts (systemd-nspawn, one network namespace each) on this machine.",
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("up", help="start hosts (in parallel)")
+    up.add_argument("names", nargs="*", help="host names (default: one host named after its address)")
+    up.add_argument("--variant", choices=VARIANTS, default="docker", help="image: with Docker or without")
+    up.add_argument(
+        "--login", choices=LOGINS, default="root", help="SSH login: root, or user deploy with sudo"
+    )
+    up.add_argument(
+        "--network",
+        dest="networks",
+        action="append",
+        choices=sorted(NETWORKS),
+        help="network to join (repeat for several; default public)",
+    )
+    up.add_argument("--password", help="sudo password of user deploy (default: random)")
+    up.add_argument("--json", action="store_true", help="print the hosts as JSON")
+    ls = sub.add_parser("ls", help="list running hosts")
+    ls.add_argument("--json", action="store_true", help="print the hosts as JSON")
+    down = sub.add_parser("down", help="stop hosts (default: all, plus bridges and the apt server)")
+    down.add_argument("names", nargs="*")
+    ssh = sub.add_parser("ssh", help="ssh into a host (host key pinned)")
+    ssh.add_argument("name")
+    ssh.add_argument("cmd", nargs=argparse.REMAINDER, help="command to run (default: a login shell)")
+    img = sub.add_parser("image", help="build (if needed) and verify the images")
+    img.add_argument("--variant", choices=[*VARIANTS, "all"], default="all")
+    img.add_argument("--json", action="store_true")
+    img.add_argument("--prune", action="store_true", help="delete images of older recipes (no host may run)")
+    sub.add_parser("cleanup", help="remove what crashed runs left (hosts of dead sessions, strays)")
+    return p
+
+
+def _print_hosts(hosts: list[Host], as_json: bool, sandbox: Sandbox) -> None:
+    if as_json:
+        print(json.dumps([h.to_dict() for h in hosts], indent=2))
+        return
+    for h in hosts:
+        extra = f"  password={h.password}" if h.password else ""
+        via = f"  via {h.jump}" if h.jump else ""
+        print(f"{h.name:<12} {h.address:<12} {h.user:<7} {h.key_path}  {h.fingerprint}{via}{extra}")
+    if hosts:
+        print(f"# ssh -F {sandbox.ssh_config} {hosts[0].name}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the sandbox CLI with `argv` (default: sys.argv[1:]); return the exit code."""
+    args = _parser().parse_args(argv)
+    if os.geteuid() != 0:
+        print("error: the sandbox needs root (mounts, network namespaces, systemd-nspawn)", file=sys.stderr)
+        return 1
+    try:
+        return _dispatch(args)
+    except SandboxError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    sandbox = Sandbox()
+    if args.command == "image":
+        if args.prune:
+            if sandbox.ls():
+                raise SandboxError("hosts are running; `down` them before pruning images")
+            for path in prune_images():
+                print(f"pruned {path}", file=sys.stderr)
+        return _images(args.variant, args.json)
+    if args.command == "up":
+        networks = tuple(args.networks or ("public",))
+        specs = [
+            HostSpec(n, args.variant, args.login, networks, args.password) for n in (args.names or [None])
+        ]
+        _print_hosts(sandbox.start_many(specs), args.json, sandbox)
+    elif args.command == "ls":
+        _print_hosts(sandbox.ls(), args.json, sandbox)
+    elif args.command == "down":
+        sandbox.down(args.names or None)
+    elif args.command == "ssh":
+        host = sandbox.get(args.name)
+        argv = host.ssh_argv() + list(args.cmd)
+        sys.stdout.flush()
+        os.execvp(argv[0], argv)
+    elif args.command == "cleanup":
+        for line in sandbox.cleanup_leftovers():
+            print(line)
+    return 0
+
+
+def _images(variant: str, as_json: bool) -> int:
+    report: list[dict[str, Any]] = []
+    for v in VARIANTS if variant == "all" else (variant,):
+        img = ensure_image(v)
+        report.append({"name": v, "path": str(img.path), **img.build_info, "problems": verify_image(img)})
+        if v == "base":
+            repo = Sandbox().apt_repo_dir()
+            info = json.loads((repo.parent / "build.json").read_text())
+            report.append({"name": "aptrepo", "path": str(repo), **info, "problems": []})
+    if as_json:
+        print(json.dumps(report, indent=2))
+    for r in [] if as_json else report:
+        state = "ok" if not r["problems"] else "PROBLEMS: " + "; ".join(r["problems"])
+        print(f"{r['name']:<8} {r['path']}  {r['bytes'] / 1e6:.0f} MB, built in {r['seconds']} s  {state}")
+    return 1 if any(r["problems"] for r in report) else 0

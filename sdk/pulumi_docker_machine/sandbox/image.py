@@ -1,0 +1,321 @@
+"""Debian bookworm root file systems for test hosts, built once with debootstrap and cached by recipe hash.
+
+Two variants: `base` (systemd + sshd, no Docker) and `docker` (base plus Debian's docker.io, installed from
+the local apt repository so both variants see the same package versions). Each image lives in
+`<cache>/images/<variant>-<hash>/rootfs`; a build happens in a temporary directory that is renamed
+into place only when complete, so an interrupted build never leaves a half image.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import aptrepo
+from .errors import SandboxError
+from .locks import file_lock
+from .mounts import remove_tree
+from .paths import images_dir
+from .shell import log, run
+
+VARIANTS = ("docker", "base")
+SUITE = "bookworm"
+RECIPE_VERSION = "1"
+BASE_PACKAGES = (
+    "systemd",
+    "systemd-sysv",
+    "openssh-server",
+    "dbus",
+    "iproute2",
+    "ca-certificates",
+    "sudo",
+    "iputils-ping",
+)
+DOCKER_PACKAGES = ("docker.io",)
+MASKED_UNITS = ("apt-daily.timer", "apt-daily-upgrade.timer")
+
+CGROUP_RW_SCRIPT = """#!/bin/sh
+# systemd-nspawn mounts the cgroup v1 controllers read-only; dockerd must create cgroups in them.
+set -e
+awk '$3 == "cgroup" { print $2 }' /proc/self/mounts | while read -r point; do
+    mount -o remount,rw "$point" 2>/dev/null || mount -o remount,bind,rw "$point"
+done
+"""
+CGROUP_RW_UNIT = """[Unit]
+Description=Make the cgroup v1 controllers writable for container engines
+DefaultDependencies=no
+ConditionVirtualization=container
+ConditionPathIsDirectory=/sys/fs/cgroup/memory
+Before=containerd.service docker.service sysinit.target
+Conflicts=shutdown.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/local/sbin/pdm-cgroup-rw
+
+[Install]
+WantedBy=sysinit.target
+"""
+POLICY_RC_D = "#!/bin/sh\n# Nothing starts while the image is built.\nexit 101\n"
+SOURCES_PLACEHOLDER = (
+    "# Test host: no mirror is reachable. The sandbox points base hosts at its local repository.\n"
+)
+
+
+@dataclass(frozen=True)
+class Image:
+    """A built image: its variant, cache directory and read-only root file system."""
+
+    variant: str
+    path: Path
+
+    @property
+    def rootfs(self) -> Path:
+        return self.path / "rootfs"
+
+    @property
+    def build_info(self) -> dict[str, object]:
+        """What `build.json` recorded: seconds, bytes, recipe hash, build time."""
+        return dict(json.loads((self.path / "build.json").read_text()))
+
+
+def debian_mirror() -> str:
+    """The Debian mirror apt uses on this machine (`$PDM_DEBIAN_MIRROR` overrides)."""
+    if os.environ.get("PDM_DEBIAN_MIRROR"):
+        return os.environ["PDM_DEBIAN_MIRROR"]
+    deb822 = Path("/etc/apt/sources.list.d/debian.sources")
+    if deb822.exists():
+        for stanza in re.split(r"\n\s*\n", deb822.read_text()):
+            fields = dict(re.findall(r"^(\w[\w-]*):\s*(.*)$", stanza, flags=re.M))
+            if SUITE in fields.get("Suites", "").split() and fields.get("URIs"):
+                return str(fields["URIs"].split()[0])
+    legacy = Path("/etc/apt/sources.list")
+    if legacy.exists():
+        for line in legacy.read_text().splitlines():
+            parts = line.split()
+            if len(parts) >= 3 and parts[0] == "deb" and SUITE in parts:
+                return next(p for p in parts[1:] if "://" in p)
+    return "http://deb.debian.org/debian"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def base_recipe() -> str:
+    """Everything that shapes the base image, as text: change any of it and the image is rebuilt."""
+    return "\n".join(
+        [
+            f"recipe {RECIPE_VERSION}",
+            f"debootstrap --variant=minbase --include={','.join(BASE_PACKAGES)} {SUITE}",
+            f"file /usr/local/sbin/pdm-cgroup-rw {_digest(CGROUP_RW_SCRIPT)}",
+            f"file /etc/systemd/system/pdm-cgroup-rw.service {_digest(CGROUP_RW_UNIT)} enabled",
+            f"mask {' '.join(MASKED_UNITS)}",
+            "finalize: empty machine-id, no ssh host keys, no apt sources, empty resolv.conf, apt clean",
+        ]
+    )
+
+
+def docker_recipe() -> str:
+    """The base recipe plus installing docker.io from the local repository with a blocking policy-rc.d."""
+    return "\n".join(
+        [
+            base_recipe(),
+            f"aptrepo {aptrepo.repo_key(base_recipe())}",
+            f"apt-get install --no-install-recommends {' '.join(DOCKER_PACKAGES)}",
+            f"with policy-rc.d {_digest(POLICY_RC_D)}",
+            "finalize",
+        ]
+    )
+
+
+def recipe(variant: str) -> str:
+    """The recipe text of `variant` ('docker' or 'base')."""
+    if variant == "base":
+        return base_recipe()
+    if variant == "docker":
+        return docker_recipe()
+    raise SandboxError(f"unknown image variant {variant!r}; expected one of {', '.join(VARIANTS)}")
+
+
+def image_path(variant: str, cache: Path | None = None) -> Path:
+    """`<cache>/images/<variant>-<hash of recipe>`."""
+    return images_dir(cache) / f"{variant}-{_digest(recipe(variant))}"
+
+
+def ensure_image(variant: str, cache: Path | None = None) -> Image:
+    """Return the cached image of `variant`, building it (and what it needs) first if missing."""
+    final = image_path(variant, cache)
+    if not final.is_dir():
+        if variant == "docker":  # built from these two; built first so build.json times the docker step only
+            base = ensure_image("base", cache)
+            aptrepo.ensure_repo(base.rootfs, base_recipe(), cache)
+        _build_locked(variant, final, cache)
+    return Image(variant, final)
+
+
+def _build_locked(variant: str, final: Path, cache: Path | None) -> None:
+    final.parent.mkdir(parents=True, exist_ok=True)
+    with file_lock(final.parent / f".{final.name}.lock"):
+        if final.is_dir():
+            return
+        for stale in final.parent.glob(f".tmp-{final.name}-*"):
+            log(f"removing interrupted build {stale}")
+            remove_tree(stale)
+        tmp = final.parent / f".tmp-{final.name}-{os.getpid()}"
+        started = time.monotonic()
+        try:
+            tmp.mkdir()
+            if variant == "base":
+                _build_base(tmp / "rootfs")
+            else:
+                _build_docker(tmp / "rootfs", cache)
+            seconds = round(time.monotonic() - started, 1)
+            size = _tree_bytes(tmp / "rootfs")
+            (tmp / "recipe.txt").write_text(recipe(variant) + "\n")
+            info = {"variant": variant, "seconds": seconds, "bytes": size, "built_at": time.time()}
+            (tmp / "build.json").write_text(json.dumps(info, indent=2) + "\n")
+            os.rename(tmp, final)
+            log(f"image {final.name} built in {seconds} s ({size / 1e6:.0f} MB)")
+        except BaseException:
+            remove_tree(tmp)
+            raise
+
+
+def _build_base(root: Path) -> None:
+    mirror = debian_mirror()
+    log(f"debootstrap {SUITE} from {mirror} into {root.parent.name} (about a minute)")
+    argv = [
+        "debootstrap",
+        "--variant=minbase",
+        f"--include={','.join(BASE_PACKAGES)}",
+        SUITE,
+        str(root),
+        mirror,
+    ]
+    proc = run(argv, check=False, timeout=1800)
+    if proc.returncode != 0:
+        logfile = root / "debootstrap" / "debootstrap.log"
+        detail = logfile.read_text(errors="replace")[-3000:] if logfile.exists() else proc.stdout[-3000:]
+        raise SandboxError(f"debootstrap exited {proc.returncode}: {proc.stderr.strip()[-500:]}\n{detail}")
+    _write(root / "usr/local/sbin/pdm-cgroup-rw", CGROUP_RW_SCRIPT, 0o755)
+    _write(root / "etc/systemd/system/pdm-cgroup-rw.service", CGROUP_RW_UNIT)
+    _symlink(
+        "/etc/systemd/system/pdm-cgroup-rw.service",
+        root / "etc/systemd/system/sysinit.target.wants/pdm-cgroup-rw.service",
+    )
+    for unit in MASKED_UNITS:
+        _symlink("/dev/null", root / "etc/systemd/system" / unit)
+    _finalize(root)
+
+
+def _build_docker(root: Path, cache: Path | None) -> None:
+    base = ensure_image("base", cache)
+    repo = aptrepo.ensure_repo(base.rootfs, base_recipe(), cache)
+    log(f"copying the base image to {root.parent.name}")
+    run(["cp", "-a", "--reflink=auto", str(base.rootfs), str(root)])
+    chroot_repo = root / "tmp/pdm-repo"
+    if run(["cp", "-al", str(repo), str(chroot_repo)], check=False).returncode != 0:
+        run(["cp", "-a", str(repo), str(chroot_repo)])
+    _write(root / "etc/apt/sources.list", "deb [trusted=yes] file:/tmp/pdm-repo ./\n")
+    _write(root / "usr/sbin/policy-rc.d", POLICY_RC_D, 0o755)
+    log(f"installing {' '.join(DOCKER_PACKAGES)} into the docker image (about 10 s)")
+    chroot_apt(root, ["update"])
+    chroot_apt(root, ["install", "-y", "--no-install-recommends", *DOCKER_PACKAGES])
+    if not os.path.lexists(root / "etc/systemd/system/multi-user.target.wants/docker.service"):
+        raise SandboxError("docker.io installed but docker.service is not enabled in the image")
+    (root / "usr/sbin/policy-rc.d").unlink()
+    remove_tree(chroot_repo)
+    _finalize(root)
+
+
+def chroot_apt(root: Path, args: list[str]) -> str:
+    """Run apt-get inside the chroot `root` non-interactively; return its output."""
+    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "DEBIAN_FRONTEND": "noninteractive", "LC_ALL": "C"}
+    proc = run(["chroot", str(root), "apt-get", "-q", "-o", "Dpkg::Use-Pty=0", *args], env=env, timeout=1800)
+    return proc.stdout
+
+
+def _finalize(root: Path) -> None:
+    """Make the tree a clean image: no identity, no host keys, no mirror, no DNS, no apt caches."""
+    _write(root / "etc/machine-id", "")
+    for key in (root / "etc/ssh").glob("ssh_host_*"):
+        key.unlink()
+    _write(root / "etc/apt/sources.list", SOURCES_PLACEHOLDER)
+    for extra in (root / "etc/apt/sources.list.d").glob("*"):
+        extra.unlink()
+    _write(root / "etc/resolv.conf", "# No DNS on the test network.\n")
+    _write(root / "etc/hostname", "localhost\n")
+    for pattern in ("var/cache/apt/archives/*.deb", "var/cache/apt/*.bin", "var/lib/apt/lists/*_*"):
+        for f in root.glob(pattern):
+            f.unlink()
+
+
+def prune_images(cache: Path | None = None) -> list[Path]:
+    """Delete cached images and repositories whose recipe is not the current one; return them.
+
+    Only call this while no host runs: a host's overlay reads from its image.
+    """
+    current = {image_path(v, cache).name for v in VARIANTS} | {aptrepo.repo_key(base_recipe())}
+    pruned = []
+    for path in sorted(images_dir(cache).glob("*-*")):
+        if path.is_dir() and not path.name.startswith(".") and path.name not in current:
+            with file_lock(path.parent / f".{path.name}.lock"):
+                remove_tree(path)
+            (path.parent / f".{path.name}.lock").unlink(missing_ok=True)
+            pruned.append(path)
+    return pruned
+
+
+def verify_image(image: Image) -> list[str]:
+    """Problems found in a built image (an empty list means it looks right)."""
+    root, problems = image.rootfs, []
+    checks = {
+        "sbin/init": "systemd is not init",
+        "usr/sbin/sshd": "sshd missing",
+        "usr/bin/sudo": "sudo missing",
+        "usr/local/sbin/pdm-cgroup-rw": "cgroup remount script missing",
+        "etc/systemd/system/sysinit.target.wants/pdm-cgroup-rw.service": "cgroup remount unit not enabled",
+    }
+    if image.variant == "docker":
+        checks["usr/sbin/dockerd"] = "dockerd missing"
+        checks["etc/systemd/system/multi-user.target.wants/docker.service"] = "docker.service not enabled"
+    for rel, problem in checks.items():
+        if not os.path.lexists(root / rel):
+            problems.append(f"{problem} (/{rel})")
+    if image.variant == "base" and (root / "usr/sbin/dockerd").exists():
+        problems.append("base image contains dockerd")
+    if (root / "etc/machine-id").read_text():
+        problems.append("/etc/machine-id is not empty")
+    if list((root / "etc/ssh").glob("ssh_host_*")):
+        problems.append("ssh host keys present in the image")
+    if (root / "usr/sbin/policy-rc.d").exists():
+        problems.append("policy-rc.d left in the image")
+    if (image.path / "recipe.txt").read_text().strip() != recipe(image.variant):
+        problems.append("recipe.txt does not match the current recipe")
+    return problems
+
+
+def _tree_bytes(path: Path) -> int:
+    return int(run(["du", "-sb", str(path)]).stdout.split()[0])
+
+
+def _write(path: Path, text: str, mode: int = 0o644) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_symlink():
+        path.unlink()
+    path.write_text(text)
+    path.chmod(mode)
+
+
+def _symlink(target: str, link: Path) -> None:
+    link.parent.mkdir(parents=True, exist_ok=True)
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    link.symlink_to(target)
