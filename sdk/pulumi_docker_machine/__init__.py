@@ -1,27 +1,44 @@
 """pulumi-docker-machine: plain Linux hosts to TLS-secured Docker engines, declaratively.
 
-The public names; importing this has no side effects.
+The public names, imported on first use (PEP 562) so that the CLI and the sandbox start without
+loading Pulumi; importing this package has no side effects.
 """
 
-from .errors import (
-    CertificateError,
-    ConnectError,
-    DockerMachineError,
-    HostKeyMismatchError,
-    RemoteCommandError,
-    ValidationError,
-)
-from .resources.certs import (
-    CertificateAuthority,
-    CertificateAuthorityArgs,
-    ClientCert,
-    ClientCertArgs,
-    ServerCert,
-    ServerCertArgs,
-)
-from .resources.client import ClientConfig, ClientConfigArgs
-from .resources.dockerhost import ConnectionArgs, DaemonConfig, DaemonConfigArgs, DockerHost, DockerHostArgs
-from .resources.machine import Machine, MachineArgs
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_WHERE = {
+    **dict.fromkeys(
+        (
+            "CertificateError",
+            "ConnectError",
+            "DockerMachineError",
+            "HostKeyMismatchError",
+            "RemoteCommandError",
+            "ValidationError",
+        ),
+        "errors",
+    ),
+    **dict.fromkeys(
+        (
+            "CertificateAuthority",
+            "CertificateAuthorityArgs",
+            "ClientCert",
+            "ClientCertArgs",
+            "ServerCert",
+            "ServerCertArgs",
+        ),
+        "resources.certs",
+    ),
+    **dict.fromkeys(("ClientConfig", "ClientConfigArgs"), "resources.client"),
+    **dict.fromkeys(
+        ("ConnectionArgs", "DaemonConfig", "DaemonConfigArgs", "DockerHost", "DockerHostArgs"),
+        "resources.dockerhost",
+    ),
+    **dict.fromkeys(("Machine", "MachineArgs"), "resources.machine"),
+}
 
 __all__ = [
     "CertificateAuthority",
@@ -46,3 +63,39 @@ __all__ = [
     "ServerCertArgs",
     "ValidationError",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:
+    from .errors import (
+        CertificateError,
+        ConnectError,
+        DockerMachineError,
+        HostKeyMismatchError,
+        RemoteCommandError,
+        ValidationError,
+    )
+    from .resources.certs import (
+        CertificateAuthority,
+        CertificateAuthorityArgs,
+        ClientCert,
+        ClientCertArgs,
+        ServerCert,
+        ServerCertArgs,
+    )
+    from .resources.client import ClientConfig, ClientConfigArgs
+    from .resources.dockerhost import (
+        ConnectionArgs,
+        DaemonConfig,
+        DaemonConfigArgs,
+        DockerHost,
+        DockerHostArgs,
+    )
+    from .resources.machine import Machine, MachineArgs
