@@ -28,6 +28,8 @@ from tests.e2e.pulumi_cli import Stack  # noqa: E402
 
 PROGRAM = (ROOT / "tests" / "e2e" / "programs" / "hosts.py").read_text()
 EMPTY = "import pulumi\n"
+# One dynamic resource with no I/O: what starting the dynamic provider process costs a no-op up.
+TRIVIAL = "from pulumi_docker_machine import DaemonConfig\nDaemonConfig('d')\n"
 
 
 def timed(fn: Callable[[], Any]) -> float:
@@ -50,6 +52,9 @@ def one_run(entries: list[dict[str, Any]], work: Path, tag: str) -> dict[str, fl
     out: dict[str, float] = {}
     empty = Stack(work / f"empty-{tag}", EMPTY, name="empty", env=env)
     out["empty_up"] = timed(empty.up)
+    trivial = Stack(work / f"trivial-{tag}", TRIVIAL, name="trivial", env=env)
+    trivial.up()
+    out["trivial_noop_up"] = timed(lambda: trivial.up("--expect-no-changes"))
     stack = Stack(work / f"fleet-{tag}", PROGRAM, name="fleet", env=env)
     stack.config_set("hosts", json.dumps(entries))
     out["cold_up"] = timed(lambda: stack.up("--parallel", "16"))
@@ -96,34 +101,36 @@ def measure_size(sandbox: Sandbox, n: int, runs: int, work: Path) -> dict[str, A
         sandbox.stop_many(h.name for h in hosts)
 
 
+COLUMNS: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
+    ("N", lambda r: f"{r['n']}"),
+    ("empty up s", lambda r: f"{r['empty_up']:.2f}"),
+    ("cold up s", lambda r: f"{r['cold_up']:.2f}"),
+    ("ours share s", lambda r: f"{r['cold_up'] - r['empty_up']:.2f}"),
+    ("baseline s", lambda r: f"{r['baseline']:.2f}"),
+    ("ours/baseline", lambda r: f"{r['ours_over_baseline']:.2f}"),
+    ("no-op up s", lambda r: f"{r['noop_up']:.2f}"),
+    ("no-op/empty", lambda r: f"{r['noop_over_empty']:.2f}"),
+    ("1 trivial resource no-op up s", lambda r: f"{r['trivial_noop_up']:.2f}"),
+    ("preview s", lambda r: f"{r['preview']:.2f}"),
+    ("SSH conns preview / no-op", lambda r: f"{r['preview_conns']:.0f} / {r['noop_conns']:.0f}"),
+    ("preview --refresh s", lambda r: f"{r['refresh_preview']:.2f}"),
+    (
+        "refresh conns, cmds per host",
+        lambda r: f"{r['refresh_conns_per_host']:.1f}, {r['refresh_cmds_per_host']:.1f}",
+    ),
+    ("baseline conns", lambda r: f"{r['baseline_conns']:.0f}"),
+    ("provider peak MB", lambda r: f"{r['maxrss_mb']:.0f}"),
+]
+
+
 def table(results: list[dict[str, Any]]) -> str:
+    """Markdown table; `cold up(N)/up(1)` is added when N=1 was measured."""
+    columns = list(COLUMNS)
     one = next((r for r in results if r["n"] == 1), None)
-    lines = [
-        "| N | empty up s | cold up s | ours share s | up(N)/up(1) | baseline s | ours/baseline | no-op up s"
-        " | no-op/empty | preview s | SSH conns: preview / no-op | preview --refresh s | conns, cmds per host"
-        " | baseline conns | provider peak MB |",
-        "|" + "---|" * 15,
-    ]
-    for r in results:
-        scale = f"{r['cold_up'] / one['cold_up']:.2f}" if one else "n/a"
-        cells = [
-            f"{r['n']}",
-            f"{r['empty_up']:.2f}",
-            f"{r['cold_up']:.2f}",
-            f"{r['cold_up'] - r['empty_up']:.2f}",
-            scale,
-            f"{r['baseline']:.2f}",
-            f"{r['ours_over_baseline']:.2f}",
-            f"{r['noop_up']:.2f}",
-            f"{r['noop_over_empty']:.2f}",
-            f"{r['preview']:.2f}",
-            f"{r['preview_conns']:.0f} / {r['noop_conns']:.0f}",
-            f"{r['refresh_preview']:.2f}",
-            f"{r['refresh_conns_per_host']:.1f}, {r['refresh_cmds_per_host']:.1f}",
-            f"{r['baseline_conns']:.0f}",
-            f"{r['maxrss_mb']:.0f}",
-        ]
-        lines.append("| " + " | ".join(cells) + " |")
+    if one:
+        columns.insert(3, ("up(N)/up(1)", lambda r: f"{r['cold_up'] / one['cold_up']:.2f}"))
+    lines = ["| " + " | ".join(h for h, _ in columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(f(r) for _, f in columns) + " |" for r in results]
     return "\n".join(lines)
 
 
