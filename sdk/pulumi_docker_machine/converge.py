@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,9 +62,9 @@ def drift(desired_hashes: dict[str, str], facts: host_facts.HostFacts) -> dict[s
     return found
 
 
-def converge(spec: HostSpec, pinned_key: str | None, base_json: str | None, first: bool) -> dict[str, Any]:
-    """Make the host match `spec`; returns the observed outputs."""
-    session = Session(spec.connection, pinned_key)
+def converge(spec: HostSpec, pins: Mapping[str, str], base_json: str | None, first: bool) -> dict[str, Any]:
+    """Make the host match `spec`; returns the observed outputs. `pins`: SSH host keys by `host:port`."""
+    session = Session(spec.connection, pins)
     facts = host_facts.probe(session)
     installed = False
     if not facts.has_docker:
@@ -116,6 +117,7 @@ def converge(spec: HostSpec, pinned_key: str | None, base_json: str | None, firs
     after = host_facts.probe(session) if restart else facts
     return {
         "host_key": session.host_key,
+        "host_keys": session.host_keys,
         "host_key_fingerprint": fingerprint(session.host_key),
         "docker_host": spec.docker_host,
         "engine_version": engine_version or after.server_version,
@@ -134,9 +136,9 @@ def converge(spec: HostSpec, pinned_key: str | None, base_json: str | None, firs
     }
 
 
-def observe(spec: HostSpec, pinned_key: str, desired_hashes: dict[str, str]) -> dict[str, Any]:
+def observe(spec: HostSpec, pins: Mapping[str, str], desired_hashes: dict[str, str]) -> dict[str, Any]:
     """read(): one probe; what the host looks like against what we applied."""
-    session = Session(spec.connection, pinned_key)
+    session = Session(spec.connection, pins)
     facts = host_facts.probe(session)
     return {
         "engine_version": facts.server_version,
@@ -146,9 +148,9 @@ def observe(spec: HostSpec, pinned_key: str, desired_hashes: dict[str, str]) -> 
     }
 
 
-def remove(spec: HostSpec, pinned_key: str, base_json: str | None, uninstall: bool) -> None:
+def remove(spec: HostSpec, pins: Mapping[str, str], base_json: str | None, uninstall: bool) -> None:
     """delete(): give the host back as it was; Docker stays unless we installed it and were asked."""
-    session = Session(spec.connection, pinned_key)
+    session = Session(spec.connection, pins)
     session.script("remove configuration", transaction.remove_script(base_json))
     if uninstall:
         session.script("uninstall docker", uninstall_script(), timeout=1800)

@@ -111,6 +111,13 @@ class Stack:
     def export(self) -> dict[str, Any]:
         return json.loads(self.run("stack", "export", "--stack", self.stack).stdout)
 
+    def export_resource_outputs(self, name: str) -> dict[str, Any]:
+        """Outputs of the resource named `name` in the exported state."""
+        for res in self.export()["deployment"].get("resources", []):
+            if res["urn"].endswith(f"::{name}"):
+                return dict(res.get("outputs") or {})
+        raise KeyError(name)
+
     def state_text(self) -> str:
         """The raw text of every state file of this project's backend."""
         root = self.backend / ".pulumi" / "stacks"

@@ -38,7 +38,7 @@ class DockerHostProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         spec = HostSpec.from_inputs(_inputs(props))
-        outs = converge.converge(spec, None, None, first=True)
+        outs = converge.converge(spec, {}, None, first=True)
         conn = spec.connection
         return CreateResult(f"{conn.host}:{conn.port}", {**_inputs(props), **outs, "drift": {}})
 
@@ -51,12 +51,12 @@ class DockerHostProvider(ResourceProvider):
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         spec = HostSpec.from_inputs(_inputs(news))
-        outs = converge.converge(spec, olds.get("host_key"), olds.get("base_daemon_json"), first=False)
+        outs = converge.converge(spec, _pins(olds), olds.get("base_daemon_json"), first=False)
         return UpdateResult({**_inputs(news), **outs, "drift": {}})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         spec = HostSpec.from_inputs(_inputs(props))
-        seen = converge.observe(spec, props["host_key"], props.get("desired_sha256") or {})
+        seen = converge.observe(spec, _pins(props), props.get("desired_sha256") or {})
         outs = {**props, **seen}
         # Drift shows as a diff of the `drift` input (empty in every program) in `preview --refresh`.
         return ReadResult(id_, outs, inputs={**_inputs(props), "drift": seen["drift"]})
@@ -64,7 +64,12 @@ class DockerHostProvider(ResourceProvider):
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         spec = HostSpec.from_inputs(_inputs(props))
         uninstall = bool(props.get("uninstall_on_delete") and props.get("installed_docker"))
-        converge.remove(spec, props["host_key"], props.get("base_daemon_json"), uninstall)
+        converge.remove(spec, _pins(props), props.get("base_daemon_json"), uninstall)
+
+
+def _pins(state: dict[str, Any]) -> dict[str, str]:
+    """The SSH host keys recorded at the last apply, by `host:port` (target and jump hosts)."""
+    return dict(state.get("host_keys") or {})
 
 
 def _sub_changed(olds: dict[str, Any], news: dict[str, Any], dotted: str) -> bool:

@@ -11,6 +11,7 @@ import io
 import socket
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import paramiko
@@ -26,33 +27,43 @@ _KEY_CLASSES: tuple[type[paramiko.PKey], ...] = (
     paramiko.RSAKey,
 )
 
-_pool: dict[tuple[str, int, str, str], paramiko.Transport] = {}
+_pool: dict[tuple[str, int, str, str], tuple[paramiko.Transport, Connected]] = {}
 _pool_lock = threading.Lock()
+
+
+def endpoint(spec: ConnectionSpec) -> str:
+    """`host:port`, the key under which a host's SSH key is pinned."""
+    return f"{spec.host}:{spec.port}"
 
 
 @dataclass(frozen=True)
 class Connected:
-    """An authenticated transport and the host key it presented."""
+    """An authenticated transport, the key the host presented, and every key seen on the way (jump hosts)."""
 
     transport: paramiko.Transport
     host_key: str
+    seen: dict[str, str]
 
 
-def connect(spec: ConnectionSpec, pinned_key: str | None = None) -> Connected:
-    """An authenticated transport to `spec`, verifying the host key against `pinned_key`.
+def connect(spec: ConnectionSpec, pins: Mapping[str, str] | None = None) -> Connected:
+    """An authenticated transport to `spec`, each hop's host key checked against `pins`.
 
-    `pinned_key` (or `spec.host_key`) is an OpenSSH public key line; when both are None this
-    is trust on first use and the caller records the returned `host_key`.
+    `pins` maps `host:port` to an OpenSSH public key line; an explicit `host_key` in a connection
+    wins. A hop with no pin is trust on first use: the caller records `seen` and pins it next time.
     """
-    expected = spec.host_key or pinned_key
+    pins = pins or {}
+    expected = spec.host_key or pins.get(endpoint(spec))
     pool_key = (spec.host, spec.port, spec.user, expected or "")
     with _pool_lock:
         cached = _pool.get(pool_key)
-        if cached is not None and cached.is_active():
-            return Connected(cached, key_line(cached.get_remote_server_key()))
-    connected = _dial_with_retries(spec, expected)
+    if cached is not None and cached[0].is_active():
+        return cached[1]
+    connected = _dial_with_retries(spec, expected, pins)
     with _pool_lock:
-        _pool[(spec.host, spec.port, spec.user, expected or connected.host_key)] = connected.transport
+        _pool[(spec.host, spec.port, spec.user, expected or connected.host_key)] = (
+            connected.transport,
+            connected,
+        )
     return connected
 
 
@@ -60,16 +71,16 @@ def forget(spec: ConnectionSpec) -> None:
     """Close pooled transports to a host (e.g. after its sshd restarted)."""
     with _pool_lock:
         for key in [k for k in _pool if k[:3] == (spec.host, spec.port, spec.user)]:
-            _pool.pop(key).close()
+            _pool.pop(key)[0].close()
 
 
-def _dial_with_retries(spec: ConnectionSpec, expected: str | None) -> Connected:
+def _dial_with_retries(spec: ConnectionSpec, expected: str | None, pins: Mapping[str, str]) -> Connected:
     attempts = 0
     delay = 0.5
     while True:
         attempts += 1
         try:
-            return _dial(spec, expected)
+            return _dial(spec, expected, pins)
         except (
             HostKeyMismatchError,
             paramiko.AuthenticationException,
@@ -87,11 +98,13 @@ def _dial_with_retries(spec: ConnectionSpec, expected: str | None) -> Connected:
             delay = min(delay * 2, 5.0)
 
 
-def _dial(spec: ConnectionSpec, expected: str | None) -> Connected:
+def _dial(spec: ConnectionSpec, expected: str | None, pins: Mapping[str, str]) -> Connected:
     started = time.monotonic()
     sock: socket.socket | paramiko.Channel
+    seen: dict[str, str] = {}
     if spec.proxy is not None:
-        jump = connect(spec.proxy, spec.proxy.host_key)
+        jump = connect(spec.proxy, pins)
+        seen.update(jump.seen)
         try:
             sock = jump.transport.open_channel(
                 "direct-tcpip", (spec.host, spec.port), ("127.0.0.1", 0), timeout=spec.per_dial_timeout
@@ -117,7 +130,8 @@ def _dial(spec: ConnectionSpec, expected: str | None) -> Connected:
         transport.close()
         raise
     trace.record("connect", spec.label, "ssh handshake", started)
-    return Connected(transport, presented)
+    seen[endpoint(spec)] = presented
+    return Connected(transport, presented, seen)
 
 
 def _authenticate(transport: paramiko.Transport, spec: ConnectionSpec) -> None:

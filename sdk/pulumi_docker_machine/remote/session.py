@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import paramiko
@@ -31,11 +32,12 @@ class CommandResult:
 class Session:
     """An SSH session to one host for the length of one provider call."""
 
-    def __init__(self, spec: ConnectionSpec, pinned_key: str | None = None) -> None:
+    def __init__(self, spec: ConnectionSpec, pins: Mapping[str, str] | None = None) -> None:
         self.spec = spec
-        connected = connect(spec, pinned_key)
+        connected = connect(spec, pins)
         self.transport = connected.transport
         self.host_key = connected.host_key
+        self.host_keys = connected.seen
         self._root_prefix: str | None = None
 
     def run(

@@ -13,6 +13,7 @@ from ..providers.dockerhost import DaemonConfigProvider, DockerHostProvider
 
 _HOST_OUTPUTS = (
     "host_key",
+    "host_keys",
     "host_key_fingerprint",
     "docker_host",
     "engine_version",
@@ -146,6 +147,8 @@ class DockerHost(pulumi.dynamic.Resource, module="docker-machine", name="DockerH
     """The pinned SSH host key."""
     host_key_fingerprint: Output[str]
     """SHA256 fingerprint of the pinned SSH host key."""
+    host_keys: Output[dict[str, str]]
+    """Every pinned SSH host key by `host:port`: the host and its jump hosts."""
     addresses: Output[list[str]]
     """The host's global addresses as last seen."""
     daemon_pid: Output[int]
