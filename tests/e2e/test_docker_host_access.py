@@ -66,7 +66,12 @@ def test_through_a_jump_host(pulumi_stack, test_hosts, tmp_path):
     assert on_host(jump, f"timeout 3 bash -c '</dev/tcp/{port}' && echo open") == "open"
     with pytest.raises(OSError):
         socket.create_connection((target.addresses["private"], 2376), timeout=3).close()
-    stack.destroy()
+    # The jump host's key is pinned too: a changed one is refused.
+    pinned = stack.export_resource_outputs(data["name"])["host_keys"]
+    assert set(pinned) == {f"{jump.addresses['public']}:22", f"{target.addresses['private']}:22"}
+    jump.regenerate_host_key(trust=False)
+    refused = stack.run("refresh", "--yes", "--skip-preview", expect_fail=True)
+    assert "host key mismatch" in refused.stdout and jump.addresses["public"] in refused.stdout
 
 
 def test_changed_host_key_is_refused(pulumi_stack, test_hosts):
@@ -145,3 +150,20 @@ def test_storage_driver_change_with_data_needs_consent(pulumi_stack, test_hosts,
     stack.config_set("daemon", json.dumps({"storage_driver": "vfs", "allow_storage_driver_change": True}))
     stack.up()
     assert docker.text(url, "info", "--format", "{{.Driver}}") == "vfs"
+
+
+def test_heals_socket_activation_broken_by_a_unix_socket_dropin(pulumi_stack, test_hosts):
+    """A daemon once run with `-H unix://` (Docker Machine's drop-in) deletes docker.socket's file."""
+    host = test_hosts.one()
+    dropin = "/etc/systemd/system/docker.service.d/m.conf"
+    on_host(
+        host,
+        f"mkdir -p {dropin.rsplit('/', 1)[0]} && printf '[Service]\\nExecStart=\\n"
+        f"ExecStart=/usr/sbin/dockerd -H unix:///var/run/docker.sock\\n' > {dropin}"
+        f" && systemctl daemon-reload && systemctl restart docker && rm {dropin}"
+        " && systemctl daemon-reload && systemctl restart docker",
+    )
+    assert on_host(host, "docker version >/dev/null 2>&1 && echo ok || echo broken") == "broken"
+    stack = host_stack(pulumi_stack, [entry(host)])
+    stack.up()
+    assert on_host(host, "docker version >/dev/null 2>&1 && echo ok || echo broken") == "ok"

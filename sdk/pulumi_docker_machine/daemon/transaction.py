@@ -17,6 +17,13 @@ from . import paths
 EXIT_INVALID = 10  # dockerd --validate refused the new daemon.json
 EXIT_NOT_RUNNING = 11  # the daemon did not come back; files were rolled back
 
+# A daemon that ran with `-H unix://...` removes the socket file that docker.socket holds, which
+# leaves socket activation (`-H fd://`) dead until docker.socket restarts: restart both.
+_RESTART = (
+    "{ ! systemctl cat docker.socket >/dev/null 2>&1 || systemctl restart docker.socket; }"
+    " && systemctl restart docker"
+)
+
 _WAIT_ACTIVE = """
 pdm_wait() {
   i=0
@@ -58,7 +65,7 @@ def apply_script(files: Mapping[str, tuple[str, int]], restart: bool, validate: 
     if restart:
         lines.append("systemctl daemon-reload")
         lines.append(
-            "if ! { systemctl restart docker && pdm_wait; }; then"
+            f"if ! {{ {_RESTART} && pdm_wait; }}; then"
             " log=$(journalctl -u docker -n 25 --no-pager -o cat 2>/dev/null | grep -v '^$' | tail -n 12);"
             f" {_restore_lines(files)}"
             ' echo "docker did not start with the new configuration; previous files restored.'
@@ -74,7 +81,7 @@ def _restore_lines(files: Iterable[str]) -> str:
     return (
         f'{{ for f in {changed}; do if [ -e "$f.pdm-prev" ]; then mv -f "$f.pdm-prev" "$f";'
         ' elif [ -e "$f.pdm-absent" ]; then rm -f "$f" "$f.pdm-absent"; fi; done;'
-        " systemctl daemon-reload; systemctl restart docker; pdm_wait;"
+        f" systemctl daemon-reload; {_RESTART}; pdm_wait;"
     )
 
 
@@ -103,7 +110,7 @@ def remove_script(original_daemon_json: str | None) -> str:
         lines.append(f"printf %s {_q(data)} | base64 -d > {_q(paths.DAEMON_JSON)}")
     lines.append(f"rmdir {_q(paths.DROPIN_DIR)} 2>/dev/null || true")
     lines.append("if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then")
-    lines.append("  systemctl daemon-reload; systemctl restart docker && pdm_wait || {")
+    lines.append(f"  systemctl daemon-reload; {_RESTART} && pdm_wait || {{")
     lines.append("    journalctl -u docker -n 12 --no-pager -o cat >&2; exit 11; }")
     lines.append("fi")
     lines.append("echo removed")
