@@ -11,6 +11,7 @@ import os
 import socket
 import ssl
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -53,8 +54,9 @@ def _client_context(ca_pem: str, cert_pem: str, key_pem: str) -> Iterator[ssl.SS
 class _TLSStream:
     """HTTP/1.1 over an SSLObject pumped through a plain byte stream."""
 
-    def __init__(self, stream: Stream, ctx: ssl.SSLContext) -> None:
+    def __init__(self, stream: Stream, ctx: ssl.SSLContext, deadline: float) -> None:
         self.stream = stream
+        self.deadline = deadline
         self.incoming, self.outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
         self.tls = ctx.wrap_bio(self.incoming, self.outgoing, server_side=False)
         self._io(self.tls.do_handshake)
@@ -66,6 +68,8 @@ class _TLSStream:
 
     def _io(self, op):  # type: ignore[no-untyped-def]
         while True:
+            if time.monotonic() > self.deadline:
+                raise TLSProbeError("no complete answer before the deadline")
             try:
                 result = op()
                 self._flush()
@@ -77,6 +81,12 @@ class _TLSStream:
                     raise TLSProbeError("connection closed during TLS") from None
                 self.incoming.write(data)
 
+    def _read(self) -> bytes:
+        data: bytes = self._io(lambda: self.tls.read(65536))
+        if not data:
+            raise TLSProbeError("the daemon closed the connection mid-answer")
+        return data
+
     def request(self, path: str) -> tuple[int, bytes]:
         self._io(
             lambda: self.tls.write(
@@ -85,7 +95,7 @@ class _TLSStream:
         )
         buf = b""
         while b"\r\n\r\n" not in buf:
-            buf += self._io(lambda: self.tls.read(65536))
+            buf += self._read()
         head, _, body = buf.partition(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")
         status = int(lines[0].split()[1])
@@ -93,7 +103,7 @@ class _TLSStream:
         if "content-length" in headers:
             length = int(headers["content-length"])
             while len(body) < length:
-                body += self._io(lambda: self.tls.read(65536))
+                body += self._read()
             return status, body[:length]
         if headers.get("transfer-encoding") == "chunked":
             return status, self._chunked(body)
@@ -103,21 +113,21 @@ class _TLSStream:
         out = b""
         while True:
             while b"\r\n" not in data:
-                data += self._io(lambda: self.tls.read(65536))
+                data += self._read()
             size_line, _, data = data.partition(b"\r\n")
             size = int(size_line.split(b";")[0], 16)
             while len(data) < size + 2:
-                data += self._io(lambda: self.tls.read(65536))
+                data += self._read()
             if size == 0:
                 return out
             out, data = out + data[:size], data[size + 2 :]
 
 
-def probe(stream: Stream, ca_pem: str, cert_pem: str, key_pem: str) -> Engine:
-    """GET /_ping and /version over TLS on `stream`; raise TLSProbeError unless both answer."""
+def probe(stream: Stream, ca_pem: str, cert_pem: str, key_pem: str, timeout: float = 30) -> Engine:
+    """GET /_ping and /version over TLS on `stream` within `timeout` seconds; else raise TLSProbeError."""
     try:
         with _client_context(ca_pem, cert_pem, key_pem) as ctx:
-            tls = _TLSStream(stream, ctx)
+            tls = _TLSStream(stream, ctx, time.monotonic() + timeout)
         status, ping = tls.request("/_ping")
         if status != 200:
             raise TLSProbeError(f"/_ping answered HTTP {status}")
