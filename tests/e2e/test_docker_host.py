@@ -62,6 +62,8 @@ def test_provision_runs_containers_over_tls_and_refuses_others(pulumi_stack, tes
     assert out["docker_host"] == f"tcp://{host.address}:2376"
     assert out["engine_version"].startswith("20.10")
     assert out["host_key_fingerprint"] == host.fingerprint
+    # The SSH key went in as a plain string; the state still holds no private key in clear.
+    assert "PRIVATE KEY" not in stack.state_text()
 
     docker = client(stack, tmp_path)
     url = out["docker_host"]

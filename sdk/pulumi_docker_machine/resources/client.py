@@ -55,6 +55,7 @@ class ClientConfig(pulumi.dynamic.Resource, module="docker-machine", name="Clien
 
     def __init__(self, name: str, args: ClientConfigArgs, opts: ResourceOptions | None = None):
         props: dict[str, Any] = dict(vars(args))
+        props["key_pem"] = pulumi.Output.secret(props["key_pem"])
         props.update({"cert_path": None, "context": None, "sha256": None, "drift": {}})
         secret = ResourceOptions(additional_secret_outputs=["key_pem"])
         super().__init__(ClientConfigProvider(), name, props, ResourceOptions.merge(opts, secret))

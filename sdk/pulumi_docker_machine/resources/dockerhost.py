@@ -160,7 +160,20 @@ class DockerHost(pulumi.dynamic.Resource, module="docker-machine", name="DockerH
 
     def __init__(self, name: str, args: DockerHostArgs, opts: ResourceOptions | None = None):
         props: dict[str, Any] = dict(vars(args))
+        # Inputs are stored as given; wrap what holds credentials so the state never has them in clear.
+        for field in ("connection", "server_key_pem", "client_key_pem"):
+            if props.get(field) is not None:
+                props[field] = pulumi.Output.secret(props[field])
         props["drift"] = {}
         props.update(dict.fromkeys(_HOST_OUTPUTS))
-        secret = ResourceOptions(additional_secret_outputs=["connection", "server_key_pem", "client_key_pem"])
+        secret = ResourceOptions(
+            additional_secret_outputs=[
+                "connection",
+                "server_key_pem",
+                "client_key_pem",
+                "daemon_json",
+                "dropin",
+                "base_daemon_json",
+            ]
+        )
         super().__init__(DockerHostProvider(), name, props, ResourceOptions.merge(opts, secret))
