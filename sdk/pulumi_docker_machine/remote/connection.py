@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import paramiko
+import paramiko.agent
 
 from ..errors import ConnectError, HostKeyMismatchError
 from ..spec.connection import ConnectionSpec
@@ -115,6 +116,9 @@ def _dial(spec: ConnectionSpec, expected: str | None, pins: Mapping[str, str]) -
         sock = socket.create_connection((spec.host, spec.port), timeout=spec.per_dial_timeout)
     transport = paramiko.Transport(sock)
     try:
+        if expected is not None:
+            # Ask for the pinned key's algorithm, or a host with several keys shows another one.
+            transport.get_security_options().key_types = _algorithms(expected)
         transport.banner_timeout = spec.per_dial_timeout
         transport.start_client(timeout=spec.per_dial_timeout)
         presented = key_line(transport.get_remote_server_key())
@@ -134,23 +138,45 @@ def _dial(spec: ConnectionSpec, expected: str | None, pins: Mapping[str, str]) -
     return Connected(transport, presented, seen)
 
 
+def _algorithms(key_line_: str) -> list[str]:
+    kind = key_line_.split()[0]
+    return ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"] if kind == "ssh-rsa" else [kind]
+
+
 def _authenticate(transport: paramiko.Transport, spec: ConnectionSpec) -> None:
     if spec.private_key:
         transport.auth_publickey(spec.user, _load_private_key(spec))
     elif spec.agent_socket_path:
-        agent = paramiko.Agent()
-        for key in agent.get_keys():
-            try:
-                transport.auth_publickey(spec.user, key)
-                break
-            except paramiko.AuthenticationException:
-                continue
-        else:
-            raise paramiko.AuthenticationException("no agent key was accepted")
+        agent = _SocketAgent(spec.agent_socket_path)
+        try:
+            for key in agent.get_keys():
+                try:
+                    transport.auth_publickey(spec.user, key)
+                    break
+                except paramiko.AuthenticationException:
+                    continue
+            else:
+                raise paramiko.AuthenticationException("no agent key was accepted")
+        finally:
+            agent.close()
     if not transport.is_authenticated() and spec.password:
         transport.auth_password(spec.user, spec.password)
     if not transport.is_authenticated():
         raise paramiko.AuthenticationException("no credential was accepted")
+
+
+class _SocketAgent(paramiko.agent.AgentSSH):
+    """An SSH agent at an explicit socket path (paramiko.Agent only reads $SSH_AUTH_SOCK)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.connect(path)
+        except OSError as exc:
+            sock.close()
+            raise paramiko.AuthenticationException(f"no SSH agent at {path}: {exc}") from exc
+        self._connect(sock)
 
 
 def _load_private_key(spec: ConnectionSpec) -> paramiko.PKey:

@@ -73,18 +73,22 @@ class Session:
         if self.spec.user == "root":
             return "", ""
         if self._root_prefix is None:
-            probe = self._exec("sudo -n true", "", 30)
+            # Probe with the same shape of command that will run, so NOPASSWD rules match alike.
+            probe = self._exec("sudo -n sh -c true", "", 30)
             if probe.ok:
                 self._root_prefix = "sudo -n"
             elif self.spec.sudo_password:
-                self._root_prefix = "sudo -S -p ''"
+                # -k: always ask, so the password line is never left on stdin for the script.
+                self._root_prefix = "sudo -k -S -p ''"
             else:
+                said = (probe.stderr or probe.stdout).strip()[-300:]
                 raise ConnectError(
                     self.spec.label,
-                    f"user {self.spec.user!r} is not root and sudo asks for a password: set"
-                    " connection.sudo_password, or allow NOPASSWD sudo for this user",
+                    f"user {self.spec.user!r} is not root and `sudo -n` refused ({said or 'no message'}):"
+                    " if sudo asks for a password, set connection.sudo_password; or allow NOPASSWD sudo"
+                    " for this user",
                 )
-        if self._root_prefix == "sudo -S -p ''":
+        if self._root_prefix == "sudo -k -S -p ''":
             return self._root_prefix, f"{self.spec.sudo_password}\n"
         return self._root_prefix, ""
 
