@@ -85,3 +85,8 @@ def test_dropin_bind_port_env_and_no_local_socket() -> None:
 )
 def test_strip_host_flags(argv: list[str], kept: list[str], hosts: list[str]) -> None:
     assert render.strip_host_flags(argv) == (kept, hosts)
+
+
+def test_percent_in_environment_is_not_a_systemd_specifier() -> None:
+    spec = DaemonSpec.from_inputs({"environment": {"HTTPS_PROXY": "http://u:p%40ss@proxy:3128"}})
+    assert 'Environment="HTTPS_PROXY=http://u:p%%40ss@proxy:3128"' in render.dropin(spec, DEBIAN_UNIT)

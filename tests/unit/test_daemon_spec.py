@@ -46,3 +46,9 @@ def test_round_trip_and_defaults() -> None:
     )
     assert spec.tls_port == 2376 and spec.keep_unix_socket
     assert DaemonSpec.from_inputs(spec.to_dict()) == spec
+
+
+def test_environment_values_cannot_inject_unit_lines() -> None:
+    with pytest.raises(ValidationError) as err:
+        DaemonSpec.from_inputs({"environment": {"HTTP_PROXY": "http://p:3128\nExecStartPre=/bin/evil"}})
+    assert err.value.field == "daemon.environment.HTTP_PROXY"

@@ -33,7 +33,7 @@ ExecStart=/usr/sbin/dockerd -H fd://
 {"a" * 64}  {paths.CA_CERT}
 - {paths.SERVER_KEY}
 @@pdm:daemon-json
-{{"tls": true}}
+eyJ0bHMiOiB0cnVlfQo=
 @@pdm:server-version
 20.10.24+dfsg1
 @@pdm:storage
@@ -76,3 +76,15 @@ def test_drift_names_what_changed() -> None:
 
 def test_probe_script_is_valid_sh() -> None:
     subprocess.run(["sh", "-n"], input=facts.PROBE_SCRIPT, text=True, check=True)
+
+
+def test_absent_daemon_json_and_foreign_dropins() -> None:
+    text = OUTPUT.replace("eyJ0bHMiOiB0cnVlfQo=", "absent").replace(
+        "@@pdm:foreign-exec-start\n",
+        "@@pdm:foreign-exec-start\n/etc/systemd/system/docker.service.d/override.conf\n",
+    )
+    f = facts.parse(text)
+    assert f.daemon_json is None
+    assert converge.drift({}, f) == {
+        "/etc/systemd/system/docker.service.d/override.conf": "foreign drop-in overrides ExecStart"
+    }

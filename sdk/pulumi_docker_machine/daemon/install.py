@@ -21,10 +21,11 @@ fi
 """
 
 _SCRIPT = """set -eu
-if command -v curl >/dev/null 2>&1; then curl -fsSL https://get.docker.com -o /tmp/get-docker.sh
-else wget -qO /tmp/get-docker.sh https://get.docker.com; fi
-sh /tmp/get-docker.sh >&2
-rm -f /tmp/get-docker.sh
+f=$(mktemp)
+trap 'rm -f "$f"' EXIT
+if command -v curl >/dev/null 2>&1; then curl -fsSL https://get.docker.com -o "$f"
+else wget -qO "$f" https://get.docker.com; fi
+sh "$f" >&2
 """
 
 _ENABLE = """

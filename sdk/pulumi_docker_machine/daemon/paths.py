@@ -6,7 +6,5 @@ SERVER_KEY = "/etc/docker/server-key.pem"
 DAEMON_JSON = "/etc/docker/daemon.json"
 DROPIN_DIR = "/etc/systemd/system/docker.service.d"
 DROPIN = f"{DROPIN_DIR}/10-pulumi-docker-machine.conf"
-# The daemon.json found before the first apply, restored by delete.
-DAEMON_JSON_ORIGINAL = "/etc/docker/daemon.json.pulumi-docker-machine-orig"
 
 MANAGED = (CA_CERT, SERVER_CERT, SERVER_KEY, DAEMON_JSON, DROPIN)

@@ -101,4 +101,5 @@ def _systemd_word(arg: str) -> str:
 
 
 def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"')
+    """Quote for a systemd double-quoted word; `%` would be a specifier."""
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("%", "%%")

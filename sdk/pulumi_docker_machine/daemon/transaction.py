@@ -17,33 +17,53 @@ from . import paths
 EXIT_INVALID = 10  # dockerd --validate refused the new daemon.json
 EXIT_NOT_RUNNING = 11  # the daemon did not come back; files were rolled back
 
-# A daemon that ran with `-H unix://...` removes the socket file that docker.socket holds, which
-# leaves socket activation (`-H fd://`) dead until docker.socket restarts: restart both.
-_RESTART = (
-    "{ ! systemctl cat docker.socket >/dev/null 2>&1 || systemctl restart docker.socket; }"
-    " && systemctl restart docker"
-)
-
-_WAIT_ACTIVE = """
+# Shell functions every script starts with. pdm_restart: a daemon that ran with `-H unix://...`
+# deletes the socket file docker.socket listens on, leaving socket activation (`-H fd://`) dead
+# until docker.socket restarts; restarting it while docker still runs fails ("already active"),
+# so stop docker first. pdm_wait: active, and answering on $PDM_SOCKET when that is set.
+_PRELUDE = """
+pdm_restart() {
+  systemctl stop docker || return 1
+  if systemctl cat docker.socket >/dev/null 2>&1 && [ ! -S /run/docker.sock ]; then
+    systemctl restart docker.socket || return 1
+  fi
+  systemctl start docker
+}
 pdm_wait() {
   i=0
   while [ $i -lt 60 ]; do
-    if systemctl is-active -q docker && docker version >/dev/null 2>&1; then return 0; fi
+    if systemctl is-active -q docker &&
+       { [ -z "${PDM_SOCKET:-}" ] || timeout 5 docker -H "$PDM_SOCKET" version >/dev/null 2>&1; }; then
+      return 0
+    fi
     if systemctl is-failed -q docker; then return 1; fi
     i=$((i+1)); sleep 0.5
   done
   return 1
 }
 """
+LOCAL_SOCKET = "unix:///var/run/docker.sock"
 
 
 def _q(value: str) -> str:
     return shlex.quote(value)
 
 
-def apply_script(files: Mapping[str, tuple[str, int]], restart: bool, validate: bool) -> str:
-    """Replace `files` ({path: (content, mode)}) atomically and restart docker if asked."""
-    lines = ["set -u", "umask 077", _WAIT_ACTIVE, f"mkdir -p /etc/docker {_q(paths.DROPIN_DIR)}"]
+def apply_script(
+    files: Mapping[str, tuple[str, int]], restart: bool, validate: bool, socket: str = LOCAL_SOCKET
+) -> str:
+    """Replace `files` ({path: (content, mode)}) atomically and restart docker if asked.
+
+    The change counts once the daemon is active and answers on `socket` (empty: active is enough,
+    and the TLS endpoint is checked from the client side).
+    """
+    lines = [
+        "set -u",
+        "umask 077",
+        f"PDM_SOCKET={_q(socket)}",
+        _PRELUDE,
+        f"mkdir -p /etc/docker {_q(paths.DROPIN_DIR)}",
+    ]
     for path, (content, mode) in sorted(files.items()):
         data = base64.b64encode(content.encode()).decode()
         new = _q(path + ".pdm-new")
@@ -65,7 +85,7 @@ def apply_script(files: Mapping[str, tuple[str, int]], restart: bool, validate: 
     if restart:
         lines.append("systemctl daemon-reload")
         lines.append(
-            f"if ! {{ {_RESTART} && pdm_wait; }}; then"
+            "if ! { pdm_restart && pdm_wait; }; then"
             " log=$(journalctl -u docker -n 25 --no-pager -o cat 2>/dev/null | grep -v '^$' | tail -n 12);"
             f" {_restore_lines(files)}"
             ' echo "docker did not start with the new configuration; previous files restored.'
@@ -79,15 +99,15 @@ def apply_script(files: Mapping[str, tuple[str, int]], restart: bool, validate: 
 def _restore_lines(files: Iterable[str]) -> str:
     changed = " ".join(_q(p) for p in sorted(files))
     return (
-        f'{{ for f in {changed}; do if [ -e "$f.pdm-prev" ]; then mv -f "$f.pdm-prev" "$f";'
+        f'{{ PDM_SOCKET=; for f in {changed}; do if [ -e "$f.pdm-prev" ]; then mv -f "$f.pdm-prev" "$f";'
         ' elif [ -e "$f.pdm-absent" ]; then rm -f "$f" "$f.pdm-absent"; fi; done;'
-        f" systemctl daemon-reload; {_RESTART}; pdm_wait;"
+        " systemctl daemon-reload; pdm_restart; pdm_wait;"
     )
 
 
 def rollback_script(files: Iterable[str]) -> str:
     """Restore the previous versions kept by `apply_script` and restart docker."""
-    return "set -u\n" + _WAIT_ACTIVE + _restore_lines(files) + " }\necho rolled-back\n"
+    return "set -u\n" + _PRELUDE + _restore_lines(files) + " }\necho rolled-back\n"
 
 
 def commit_script(files: Iterable[str]) -> str:
@@ -98,7 +118,7 @@ def commit_script(files: Iterable[str]) -> str:
 
 def remove_script(original_daemon_json: str | None) -> str:
     """Give the host back: drop our drop-in, certificates and settings; restart on the unit's own flags."""
-    lines = ["set -u", _WAIT_ACTIVE]
+    lines = ["set -u", f"PDM_SOCKET={LOCAL_SOCKET}", _PRELUDE]
     ours = [paths.DROPIN, paths.CA_CERT, paths.SERVER_CERT, paths.SERVER_KEY]
     for path in [*ours, paths.DAEMON_JSON]:
         lines.append(f"rm -f {_q(path + '.pdm-new')} {_q(path + '.pdm-prev')} {_q(path + '.pdm-absent')}")
@@ -110,7 +130,7 @@ def remove_script(original_daemon_json: str | None) -> str:
         lines.append(f"printf %s {_q(data)} | base64 -d > {_q(paths.DAEMON_JSON)}")
     lines.append(f"rmdir {_q(paths.DROPIN_DIR)} 2>/dev/null || true")
     lines.append("if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then")
-    lines.append(f"  systemctl daemon-reload; {_RESTART} && pdm_wait || {{")
+    lines.append("  systemctl daemon-reload; pdm_restart && pdm_wait || {")
     lines.append("    journalctl -u docker -n 12 --no-pager -o cat >&2; exit 11; }")
     lines.append("fi")
     lines.append("echo removed")

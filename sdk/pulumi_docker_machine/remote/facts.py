@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 
 from ..daemon import paths
@@ -33,7 +34,7 @@ m sha256
 for f in {" ".join(paths.MANAGED)}; do
   if [ -f "$f" ]; then sha256sum "$f"; else echo "- $f"; fi
 done
-m daemon-json; cat {paths.DAEMON_JSON} 2>/dev/null
+m daemon-json; if [ -f {paths.DAEMON_JSON} ]; then base64 -w0 {paths.DAEMON_JSON}; echo; else echo absent; fi
 m server-version
 docker version --format '{{{{.Server.Version}}}}' 2>/dev/null || true
 m storage
@@ -106,7 +107,7 @@ def parse(text: str) -> HostFacts:
         dropins=tuple(sections.get("dropins", "").split()),
         foreign_exec_start=tuple(sections.get("foreign-exec-start", "").split()),
         sha256=sha,
-        daemon_json=sections["daemon-json"] + "\n" if sections.get("daemon-json") else None,
+        daemon_json=_decode_file(sections.get("daemon-json", "absent")),
         server_version=sections.get("server-version", "").strip(),
         storage_driver=storage[0] if storage else "",
         images=int(storage[1]) if len(storage) > 1 else 0,
@@ -114,6 +115,11 @@ def parse(text: str) -> HostFacts:
         can_validate=sections.get("validate", "").strip() == "yes",
         addresses=tuple(a.split("/")[0] for a in sections.get("addresses", "").split()),
     )
+
+
+def _decode_file(section: str) -> str | None:
+    text = section.strip()
+    return None if text == "absent" else base64.b64decode(text).decode()
 
 
 def probe(session: Session) -> HostFacts:

@@ -97,11 +97,13 @@ class DaemonSpec:
             for i, p in enumerate(data.get("default_address_pools") or ())
         )
         env = {str(k): str(v) for k, v in (data.get("environment") or {}).items()}
-        for name in env:
+        for name, value in env.items():
             if not _ENV_NAME.match(name):
                 raise ValidationError(
                     f"{prefix}.environment", f"{name!r} is not an environment variable name"
                 )
+            if "\n" in value or "\r" in value:
+                raise ValidationError(f"{prefix}.environment.{name}", "may not contain a line break")
         extra = dict(data.get("extra") or {})
         clash = sorted(set(extra) & OWNED_KEYS)
         if clash:
