@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import paramiko
+
 from .daemon import paths, render, transaction
 from .daemon.install import install_script, uninstall_script
 from .errors import DockerMachineError, ValidationError
@@ -59,6 +61,8 @@ def drift(desired_hashes: dict[str, str], facts: host_facts.HostFacts) -> dict[s
             found[path] = "missing on host" if not seen else "changed on host"
     if facts.active != "active":
         found["docker.service"] = facts.active or "not running"
+    for path in facts.foreign_exec_start:
+        found[path] = "foreign drop-in overrides ExecStart"
     return found
 
 
@@ -66,52 +70,23 @@ def converge(spec: HostSpec, pins: Mapping[str, str], base_json: str | None, fir
     """Make the host match `spec`; returns the observed outputs. `pins`: SSH host keys by `host:port`."""
     session = Session(spec.connection, pins)
     facts = host_facts.probe(session)
-    installed = False
-    if not facts.has_docker:
-        if spec.install_method == "none":
-            raise DockerMachineError(
-                f"{spec.connection.label}: Docker is not installed and install_method is 'none'"
-            )
-        session.script(
-            "install docker", install_script(spec.install_method, spec.install_command), timeout=1800
-        )
-        installed = True
-        facts = host_facts.probe(session)
-    if facts.init_system != "systemd":
-        raise DockerMachineError(
-            f"{spec.connection.label}: init system {facts.init_system!r} is not supported yet (systemd is)"
-        )
+    _check_init_system(spec, facts)
+    installed = not facts.has_docker
+    if installed:
+        facts = _install_docker(session, spec)
     if first:
         base_json = facts.daemon_json
     base = _parse_base(base_json, spec.connection.label)
-    if facts.foreign_exec_start:
-        raise DockerMachineError(
-            f"{spec.connection.label}: drop-in(s) {', '.join(facts.foreign_exec_start)} also set"
-            " ExecStart for docker.service and would conflict with ours; remove them or merge their"
-            " flags into DaemonConfig"
-        )
+    _check_foreign_dropins(spec, facts)
     _check_storage_driver(spec, facts)
     desired = desired_files(spec, facts, base)
     changed = {p: f for p, f in desired.files.items() if facts.sha256.get(p) != sha256(f[0])}
     restart = bool(changed) or facts.active != "active"
     if restart:
-        session.script(
-            "apply daemon configuration", transaction.apply_script(changed, True, facts.can_validate)
-        )
-    engine_version = facts.server_version
-    api_version = ""
-    if spec.client_cert_pem and spec.client_key_pem:
-        try:
-            engine = _tls_check(session, spec)
-        except tlsprobe.TLSProbeError as exc:
-            if changed:
-                session.script("roll back", transaction.rollback_script(changed), check=False)
-            raise DockerMachineError(
-                f"{spec.connection.label}: TLS endpoint {spec.docker_host} did not answer /_ping and /version"
-                f" with the client certificate: {exc}"
-                + ("; previous configuration restored" if changed else "")
-            ) from exc
-        engine_version, api_version = engine.version, engine.api_version
+        socket = "unix:///var/run/docker.sock" if spec.daemon.keep_unix_socket else ""
+        script = transaction.apply_script(changed, True, facts.can_validate, socket)
+        session.script("apply daemon configuration", script)
+    engine = _verify_tls(session, spec, changed)
     if changed:
         session.script("commit", transaction.commit_script(changed))
     after = host_facts.probe(session) if restart else facts
@@ -120,8 +95,8 @@ def converge(spec: HostSpec, pins: Mapping[str, str], base_json: str | None, fir
         "host_keys": session.host_keys,
         "host_key_fingerprint": fingerprint(session.host_key),
         "docker_host": spec.docker_host,
-        "engine_version": engine_version or after.server_version,
-        "api_version": api_version,
+        "engine_version": engine.version if engine else after.server_version,
+        "api_version": engine.api_version if engine else "",
         "os": after.os_pretty or after.os_id,
         "init_system": after.init_system,
         "addresses": list(after.addresses),
@@ -156,18 +131,71 @@ def remove(spec: HostSpec, pins: Mapping[str, str], base_json: str | None, unins
         session.script("uninstall docker", uninstall_script(), timeout=1800)
 
 
-def _tls_check(session: Session, spec: HostSpec) -> tlsprobe.Engine:
-    assert spec.client_cert_pem and spec.client_key_pem
-    if spec.connection.proxy is not None:
-        # Not reachable from here: ask through the host's own SSH server.
-        stream: tlsprobe.Stream = session.transport.open_channel(
-            "direct-tcpip", ("127.0.0.1", spec.daemon.tls_port), ("127.0.0.1", 0)
+def _check_init_system(spec: HostSpec, facts: host_facts.HostFacts) -> None:
+    if facts.init_system != "systemd":
+        raise DockerMachineError(
+            f"{spec.connection.label}: init system {facts.init_system!r} is not supported yet (systemd is);"
+            " nothing was changed"
         )
-    else:
-        stream = tlsprobe.tcp_stream(
-            spec.advertised_address, spec.daemon.tls_port, spec.connection.per_dial_timeout
+
+
+def _install_docker(session: Session, spec: HostSpec) -> host_facts.HostFacts:
+    if spec.install_method == "none":
+        raise DockerMachineError(
+            f"{spec.connection.label}: Docker is not installed and install_method is 'none'"
         )
-    return tlsprobe.probe(stream, spec.ca_cert_pem, spec.client_cert_pem, spec.client_key_pem)
+    session.script("install docker", install_script(spec.install_method, spec.install_command), timeout=1800)
+    return host_facts.probe(session)
+
+
+def _check_foreign_dropins(spec: HostSpec, facts: host_facts.HostFacts) -> None:
+    if facts.foreign_exec_start:
+        raise DockerMachineError(
+            f"{spec.connection.label}: drop-in(s) {', '.join(facts.foreign_exec_start)} also set"
+            " ExecStart for docker.service and would conflict with ours; remove them or merge their"
+            " flags into DaemonConfig"
+        )
+
+
+def _verify_tls(session: Session, spec: HostSpec, changed: Mapping[str, Any]) -> tlsprobe.Engine | None:
+    """/_ping and /version over TLS with the client certificate; on failure roll `changed` back."""
+    if not (spec.client_cert_pem and spec.client_key_pem):
+        return None
+    try:
+        return tlsprobe.probe(
+            _tls_stream(session, spec), spec.ca_cert_pem, spec.client_cert_pem, spec.client_key_pem
+        )
+    except tlsprobe.TLSProbeError as exc:
+        restored = ""
+        if changed:
+            rollback = session.script("roll back", transaction.rollback_script(changed), check=False)
+            why = rollback.stderr.strip()[-400:]
+            restored = (
+                "; previous configuration restored"
+                if rollback.ok
+                else f"; rolling back failed too (exit {rollback.exit_code}): {why}"
+            )
+        raise DockerMachineError(
+            f"{spec.connection.label}: TLS endpoint {spec.docker_host} did not answer /_ping and /version"
+            f" with the client certificate: {exc}{restored}"
+        ) from exc
+
+
+def _tls_stream(session: Session, spec: HostSpec) -> tlsprobe.Stream:
+    timeout = spec.connection.per_dial_timeout
+    if spec.connection.proxy is None:
+        return tlsprobe.tcp_stream(spec.advertised_address, spec.daemon.tls_port, timeout)
+    # Not reachable from here: ask through the host's own SSH server, at the address it listens on.
+    bind = spec.daemon.bind_address
+    target = "127.0.0.1" if bind == "0.0.0.0" else "::1" if bind == "::" else bind
+    try:
+        channel = session.transport.open_channel(
+            "direct-tcpip", (target, spec.daemon.tls_port), ("127.0.0.1", 0), timeout=timeout
+        )
+    except (paramiko.SSHException, OSError) as exc:
+        raise tlsprobe.TLSProbeError(f"no tunnel to {target}:{spec.daemon.tls_port}: {exc}") from exc
+    channel.settimeout(timeout)
+    return channel
 
 
 def _parse_base(text: str | None, label: str) -> dict[str, Any] | None:

@@ -63,21 +63,30 @@ class DockerHostProvider(ResourceProvider):
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         spec = HostSpec.from_inputs(_inputs(props))
-        uninstall = bool(props.get("uninstall_on_delete") and props.get("installed_docker"))
+        uninstall = bool(
+            props.get("uninstall_on_delete")
+            and props.get("installed_docker")
+            and (props.get("install_method") or "packages") == "packages"
+        )
         converge.remove(spec, _pins(props), props.get("base_daemon_json"), uninstall)
 
 
 def _pins(state: dict[str, Any]) -> dict[str, str]:
     """The SSH host keys recorded at the last apply, by `host:port` (target and jump hosts)."""
-    return dict(state.get("host_keys") or {})
+    pins = dict(state.get("host_keys") or {})
+    conn = state.get("connection") or {}
+    if not pins and state.get("host_key") and conn.get("host"):
+        pins[f"{conn['host']}:{int(conn.get('port') or 22)}"] = state["host_key"]
+    return pins
 
 
 def _sub_changed(olds: dict[str, Any], news: dict[str, Any], dotted: str) -> bool:
     top, _, sub = dotted.partition(".")
     new = news.get(top)
-    if is_unknown(new):
+    if is_unknown(new) and not isinstance(new, dict):
         return True
-    return (olds.get(top) or {}).get(sub) != (new or {}).get(sub)
+    value = (new or {}).get(sub)
+    return is_unknown(value) or (olds.get(top) or {}).get(sub) != value
 
 
 class DaemonConfigProvider(ResourceProvider):

@@ -1,0 +1,46 @@
+"""DockerHost diff rules: what replaces, what updates, and preview unknowns (no host needed)."""
+
+import pytest
+from pulumi.output import Unknown
+from pulumi_docker_machine.providers.dockerhost import DockerHostProvider, _pins
+
+pytestmark = pytest.mark.unit
+
+CONN = {"host": "10.0.0.2", "port": 22, "user": "root", "private_key": "k"}
+OLDS = {"connection": CONN, "daemon": {"labels": ["a=1"]}, "drift": {}, "host_key": "ssh-ed25519 AAAA"}
+
+
+def _diff(news: dict) -> tuple[bool, list[str]]:
+    result = DockerHostProvider().diff("id", OLDS, {**OLDS, **news})
+    return bool(result.changes), list(result.replaces or [])
+
+
+def test_same_inputs_no_changes() -> None:
+    assert _diff({}) == (False, [])
+
+
+def test_daemon_settings_update_in_place() -> None:
+    assert _diff({"daemon": {"labels": ["a=2"]}}) == (True, [])
+
+
+def test_another_host_replaces() -> None:
+    assert _diff({"connection": {**CONN, "host": "10.0.0.3"}}) == (True, ["connection.host"])
+
+
+def test_unknown_credential_at_preview_is_an_update_not_a_replacement() -> None:
+    assert _diff({"connection": {**CONN, "private_key": Unknown()}}) == (True, [])
+
+
+def test_drift_recorded_by_refresh_is_a_change() -> None:
+    result = DockerHostProvider().diff(
+        "id", {**OLDS, "drift": {"/etc/docker/ca.pem": "missing on host"}}, OLDS
+    )
+    assert result.changes
+
+
+def test_pins_fall_back_to_the_single_host_key_of_older_state() -> None:
+    assert _pins(OLDS) == {"10.0.0.2:22": "ssh-ed25519 AAAA"}
+    assert _pins({**OLDS, "host_keys": {"j:22": "x", "10.0.0.2:22": "y"}}) == {
+        "j:22": "x",
+        "10.0.0.2:22": "y",
+    }
