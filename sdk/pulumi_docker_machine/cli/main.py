@@ -44,6 +44,8 @@ def cmd_env(args: argparse.Namespace, root: Path) -> int:
         command = f"pulumi-docker-machine env {args.name}"
     if args.shell:
         command += f" --shell {args.shell}"
+    if args.storage_path:
+        command = command.replace("pulumi-docker-machine", f"pulumi-docker-machine -s {args.storage_path}", 1)
     sys.stdout.write(shellenv.render(variables, shell, shellenv.usage_hint(shell, command)))
     return 0
 
@@ -59,6 +61,20 @@ def cmd_config(args: argparse.Namespace, root: Path) -> int:
 
 
 def _probe(root: Path, name: str, timeout: float) -> dict[str, str]:
+    try:
+        return _probe_one(root, name, timeout)
+    except Exception as exc:  # one unreadable machine must not hide the others
+        return {
+            "name": name,
+            "url": "",
+            "state": "Error",
+            "docker": "",
+            "certs": "",
+            "errors": str(exc)[:120],
+        }
+
+
+def _probe_one(root: Path, name: str, timeout: float) -> dict[str, str]:
     record = store.load(root, name)
     directory = store.machine_dir(root, name)
     row = {"name": name, "url": record.docker_host, "state": "Running", "docker": "", "errors": ""}

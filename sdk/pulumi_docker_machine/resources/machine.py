@@ -54,6 +54,15 @@ class MachineArgs:
     """Create a Docker context named after the machine (default true)."""
 
 
+def _field(connection: Any, name: str) -> Any:
+    """A field of a connection given as a mapping or as pulumi-command's ConnectionArgs."""
+    if connection is None:
+        return None
+    if isinstance(connection, Mapping):
+        return connection.get(name)
+    return getattr(connection, name, None)
+
+
 def _split_sans(hosts: Sequence[str | None]) -> tuple[list[str], list[str]]:
     ips: list[str] = []
     names: list[str] = []
@@ -85,7 +94,7 @@ class Machine(pulumi.ComponentResource):
             f"{name}-ca", CertificateAuthorityArgs(common_name=f"{name} CA", key_type=args.key_type), child
         )
         conn = Output.from_input(args.connection)
-        host = conn.apply(lambda c: (c or {}).get("host"))
+        host = conn.apply(lambda c: _field(c, "host"))
         sans = Output.all(host, args.address, *(args.ip_addresses or []), *(args.dns_names or [])).apply(
             _split_sans
         )
@@ -139,8 +148,8 @@ class Machine(pulumi.ComponentResource):
                     key_pem=client.private_key_pem,
                     store=args.store,
                     ssh_host=host,
-                    ssh_port=conn.apply(lambda c: int((c or {}).get("port") or 22)),
-                    ssh_user=conn.apply(lambda c: (c or {}).get("user") or "root"),
+                    ssh_port=conn.apply(lambda c: int(_field(c, "port") or 22)),
+                    ssh_user=conn.apply(lambda c: _field(c, "user") or "root"),
                     host_key=docker.host_key,
                     cert_not_after=client.not_after,
                     server_cert_not_after=server.not_after,
