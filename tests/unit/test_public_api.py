@@ -3,9 +3,8 @@
 import subprocess
 import sys
 
-import pytest
-
 import pulumi_docker_machine
+import pytest
 
 pytestmark = pytest.mark.unit
 
