@@ -184,7 +184,10 @@ def _verify_tls(session: Session, spec: HostSpec, changed: Mapping[str, Any]) ->
 def _tls_stream(session: Session, spec: HostSpec) -> tlsprobe.Stream:
     timeout = spec.connection.per_dial_timeout
     if spec.connection.proxy is None:
-        return tlsprobe.tcp_stream(spec.advertised_address, spec.daemon.tls_port, timeout)
+        try:
+            return tlsprobe.tcp_stream(spec.advertised_address, spec.daemon.tls_port, timeout)
+        except OSError as exc:  # refused or timed out: a failed check like any other, so roll back
+            raise tlsprobe.TLSProbeError(f"cannot connect to port {spec.daemon.tls_port}: {exc}") from exc
     # Not reachable from here: ask through the host's own SSH server, at the address it listens on.
     bind = spec.daemon.bind_address
     target = "127.0.0.1" if bind == "0.0.0.0" else "::1" if bind == "::" else bind

@@ -36,9 +36,9 @@ for f in {" ".join(paths.MANAGED)}; do
 done
 m daemon-json; if [ -f {paths.DAEMON_JSON} ]; then base64 -w0 {paths.DAEMON_JSON}; echo; else echo absent; fi
 m server-version
-docker version --format '{{{{.Server.Version}}}}' 2>/dev/null || true
+timeout 5 docker version --format '{{{{.Server.Version}}}}' 2>/dev/null || true
 m storage
-docker info --format '{{{{.Driver}}}} {{{{.Images}}}} {{{{.Containers}}}}' 2>/dev/null || true
+timeout 5 docker info --format '{{{{.Driver}}}} {{{{.Images}}}} {{{{.Containers}}}}' 2>/dev/null || true
 m validate; dockerd --help 2>/dev/null | grep -q -- '--validate' && echo yes
 m addresses; ip -o addr show scope global 2>/dev/null | awk '{{print $4}}'
 m end

@@ -130,6 +130,34 @@ class DockerHostArgs:
     """Address clients use for DOCKER_HOST (default: connection.host)."""
 
 
+_CREDENTIALS = (
+    "password",
+    "private_key",
+    "private_key_password",
+    "sudo_password",
+    "privateKey",
+    "privateKeyPassword",
+    "sudoPassword",
+)
+
+
+def _secret_credentials(connection: Any) -> Any:
+    """The connection with each credential (also a jump host's) as a secret.
+
+    Field by field, so that an unknown credential at preview leaves `host` known (no false
+    replacement); a connection given as an Output or pulumi-command's ConnectionArgs is wrapped whole.
+    """
+    if not isinstance(connection, Mapping):
+        return pulumi.Output.secret(connection)
+    wrapped = {
+        k: pulumi.Output.secret(v) if k in _CREDENTIALS and v is not None else v
+        for k, v in connection.items()
+    }
+    if wrapped.get("proxy") is not None:
+        wrapped["proxy"] = _secret_credentials(wrapped["proxy"])
+    return wrapped
+
+
 class DockerHost(pulumi.dynamic.Resource, module="docker-machine", name="DockerHost"):
     """A host running a TLS-secured Docker daemon, provisioned over SSH."""
 
@@ -161,7 +189,8 @@ class DockerHost(pulumi.dynamic.Resource, module="docker-machine", name="DockerH
     def __init__(self, name: str, args: DockerHostArgs, opts: ResourceOptions | None = None):
         props: dict[str, Any] = dict(vars(args))
         # Inputs are stored as given; wrap what holds credentials so the state never has them in clear.
-        for field in ("connection", "server_key_pem", "client_key_pem"):
+        props["connection"] = _secret_credentials(props["connection"])
+        for field in ("server_key_pem", "client_key_pem"):
             if props.get(field) is not None:
                 props[field] = pulumi.Output.secret(props[field])
         props["drift"] = {}
