@@ -56,6 +56,8 @@ def _spec() -> HostSpec:
 
 def test_unreachable_tls_port_rolls_back() -> None:
     session = StubSession()
-    with pytest.raises(DockerMachineError, match=r"cannot connect to port 1.*previous configuration restored"):
+    with pytest.raises(
+        DockerMachineError, match=r"cannot connect to port 1.*previous configuration restored"
+    ):
         converge._verify_tls(session, _spec(), {"/etc/docker/daemon.json": ("{}", 0o644)})  # type: ignore[arg-type]
     assert session.steps == ["roll back"]
