@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .errors import SandboxError
 from .locks import file_lock
-from .mounts import mount_overlay, remove_tree
+from .mounts import building, mount_overlay, remove_tree
 from .paths import images_dir
 from .procs import alive, all_pids, cmdline, terminate
 from .shell import log, run
@@ -50,12 +50,8 @@ def ensure_repo(base_rootfs: Path, base_recipe: str, cache: Path | None = None) 
 
 
 def _build(base_rootfs: Path, final: Path) -> None:
-    for stale in final.parent.glob(f".tmp-{final.name}-*"):
-        log(f"removing interrupted build {stale}")
-        remove_tree(stale)
-    tmp = final.parent / f".tmp-{final.name}-{os.getpid()}"
     started = time.monotonic()
-    try:
+    with building(final) as tmp:
         root, repo = tmp / "chroot", tmp / "repo"
         mount_overlay(base_rootfs, tmp / "upper", tmp / "work", root)
         _use_machine_sources(root)
@@ -75,11 +71,7 @@ def _build(base_rootfs: Path, final: Path) -> None:
         size = sum(f.stat().st_size for f in repo.iterdir())
         info = {"packages": count, "seconds": seconds, "bytes": size, "built_at": time.time()}
         (tmp / "build.json").write_text(json.dumps(info, indent=2) + "\n")
-        os.rename(tmp, final)
-        log(f"apt repository {final.name}: {count} packages, {size / 1e6:.0f} MB, built in {seconds} s")
-    except BaseException:
-        remove_tree(tmp)
-        raise
+    log(f"apt repository {final.name}: {count} packages, {size / 1e6:.0f} MB, built in {seconds} s")
 
 
 def _use_machine_sources(root: Path) -> None:

@@ -19,9 +19,9 @@ from pathlib import Path
 from . import aptrepo
 from .errors import SandboxError
 from .locks import file_lock
-from .mounts import remove_tree
+from .mounts import building, remove_tree
 from .paths import images_dir
-from .shell import log, run
+from .shell import log, run, write_file
 
 VARIANTS = ("docker", "base")
 SUITE = "bookworm"
@@ -165,13 +165,8 @@ def _build_locked(variant: str, final: Path, cache: Path | None) -> None:
     with file_lock(final.parent / f".{final.name}.lock"):
         if final.is_dir():
             return
-        for stale in final.parent.glob(f".tmp-{final.name}-*"):
-            log(f"removing interrupted build {stale}")
-            remove_tree(stale)
-        tmp = final.parent / f".tmp-{final.name}-{os.getpid()}"
         started = time.monotonic()
-        try:
-            tmp.mkdir()
+        with building(final) as tmp:
             if variant == "base":
                 _build_base(tmp / "rootfs")
             else:
@@ -181,11 +176,7 @@ def _build_locked(variant: str, final: Path, cache: Path | None) -> None:
             (tmp / "recipe.txt").write_text(recipe(variant) + "\n")
             info = {"variant": variant, "seconds": seconds, "bytes": size, "built_at": time.time()}
             (tmp / "build.json").write_text(json.dumps(info, indent=2) + "\n")
-            os.rename(tmp, final)
-            log(f"image {final.name} built in {seconds} s ({size / 1e6:.0f} MB)")
-        except BaseException:
-            remove_tree(tmp)
-            raise
+        log(f"image {final.name} built in {seconds} s ({size / 1e6:.0f} MB)")
 
 
 def _build_base(root: Path) -> None:
@@ -204,8 +195,8 @@ def _build_base(root: Path) -> None:
         logfile = root / "debootstrap" / "debootstrap.log"
         detail = logfile.read_text(errors="replace")[-3000:] if logfile.exists() else proc.stdout[-3000:]
         raise SandboxError(f"debootstrap exited {proc.returncode}: {proc.stderr.strip()[-500:]}\n{detail}")
-    _write(root / "usr/local/sbin/pdm-cgroup-rw", CGROUP_RW_SCRIPT, 0o755)
-    _write(root / "etc/systemd/system/pdm-cgroup-rw.service", CGROUP_RW_UNIT)
+    write_file(root / "usr/local/sbin/pdm-cgroup-rw", CGROUP_RW_SCRIPT, 0o755)
+    write_file(root / "etc/systemd/system/pdm-cgroup-rw.service", CGROUP_RW_UNIT)
     _symlink(
         "/etc/systemd/system/pdm-cgroup-rw.service",
         root / "etc/systemd/system/sysinit.target.wants/pdm-cgroup-rw.service",
@@ -223,8 +214,8 @@ def _build_docker(root: Path, cache: Path | None) -> None:
     chroot_repo = root / "tmp/pdm-repo"
     if run(["cp", "-al", str(repo), str(chroot_repo)], check=False).returncode != 0:
         run(["cp", "-a", str(repo), str(chroot_repo)])
-    _write(root / "etc/apt/sources.list", "deb [trusted=yes] file:/tmp/pdm-repo ./\n")
-    _write(root / "usr/sbin/policy-rc.d", POLICY_RC_D, 0o755)
+    write_file(root / "etc/apt/sources.list", "deb [trusted=yes] file:/tmp/pdm-repo ./\n")
+    write_file(root / "usr/sbin/policy-rc.d", POLICY_RC_D, 0o755)
     log(f"installing {' '.join(DOCKER_PACKAGES)} into the docker image (about 10 s)")
     chroot_apt(root, ["update"])
     chroot_apt(root, ["install", "-y", "--no-install-recommends", *DOCKER_PACKAGES])
@@ -244,14 +235,14 @@ def chroot_apt(root: Path, args: list[str]) -> str:
 
 def _finalize(root: Path) -> None:
     """Make the tree a clean image: no identity, no host keys, no mirror, no DNS, no apt caches."""
-    _write(root / "etc/machine-id", "")
+    write_file(root / "etc/machine-id", "")
     for key in (root / "etc/ssh").glob("ssh_host_*"):
         key.unlink()
-    _write(root / "etc/apt/sources.list", SOURCES_PLACEHOLDER)
+    write_file(root / "etc/apt/sources.list", SOURCES_PLACEHOLDER)
     for extra in (root / "etc/apt/sources.list.d").glob("*"):
         extra.unlink()
-    _write(root / "etc/resolv.conf", "# No DNS on the test network.\n")
-    _write(root / "etc/hostname", "localhost\n")
+    write_file(root / "etc/resolv.conf", "# No DNS on the test network.\n")
+    write_file(root / "etc/hostname", "localhost\n")
     for pattern in ("var/cache/apt/archives/*.deb", "var/cache/apt/*.bin", "var/lib/apt/lists/*_*"):
         for f in root.glob(pattern):
             f.unlink()
@@ -304,14 +295,6 @@ def verify_image(image: Image) -> list[str]:
 
 def _tree_bytes(path: Path) -> int:
     return int(run(["du", "-sb", str(path)]).stdout.split()[0])
-
-
-def _write(path: Path, text: str, mode: int = 0o644) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.is_symlink():
-        path.unlink()
-    path.write_text(text)
-    path.chmod(mode)
 
 
 def _symlink(target: str, link: Path) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import SandboxError
-from .shell import run
+from .shell import log, run
 
 
 def _unescape(field: str) -> str:
@@ -54,3 +57,23 @@ def remove_tree(path: Path) -> None:
     if left:
         raise SandboxError(f"refusing to delete {path}: still mounted: {', '.join(left)}")
     shutil.rmtree(path)
+
+
+@contextmanager
+def building(final: Path) -> Iterator[Path]:
+    """A fresh temp dir beside `final` that becomes `final` (one rename) when the block succeeds.
+
+    Interrupted builds of earlier runs are removed first; a failed block leaves nothing behind.
+    The caller holds the lock for `final`.
+    """
+    for stale in final.parent.glob(f".tmp-{final.name}-*"):
+        log(f"removing interrupted build {stale}")
+        remove_tree(stale)
+    tmp = final.parent / f".tmp-{final.name}-{os.getpid()}"
+    tmp.mkdir(parents=True)
+    try:
+        yield tmp
+        os.rename(tmp, final)
+    except BaseException:
+        remove_tree(tmp)
+        raise

@@ -7,28 +7,20 @@ import uuid
 from pathlib import Path
 
 from .errors import SandboxError
-from .shell import run
+from .shell import run, write_file
 
 SUDO_USER = "deploy"
 _CHROOT_ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C"}
 
 
-def _write(path: Path, text: str, mode: int = 0o644) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.is_symlink():
-        path.unlink()
-    path.write_text(text)
-    path.chmod(mode)
-
-
 def set_identity(root: Path, name: str) -> None:
     """Hostname, /etc/hosts entry for it (so sudo does not look it up) and a fresh machine-id."""
-    _write(root / "etc/hostname", f"{name}\n")
-    _write(
+    write_file(root / "etc/hostname", f"{name}\n")
+    write_file(
         root / "etc/hosts",
         f"127.0.0.1\tlocalhost\n127.0.1.1\t{name}\n::1\tlocalhost ip6-localhost ip6-loopback\n",
     )
-    _write(root / "etc/machine-id", uuid.uuid4().hex + "\n", 0o444)
+    write_file(root / "etc/machine-id", uuid.uuid4().hex + "\n", 0o444)
 
 
 def generate_host_keys(root: Path) -> str:
@@ -63,7 +55,7 @@ def install_login(root: Path, login: str, public_key: str, password: str | None)
     )
     run([*chroot, "chpasswd"], input=f"{SUDO_USER}:{password}\n", env=_CHROOT_ENV)
     if login == "sudo-nopasswd":
-        _write(root / f"etc/sudoers.d/{SUDO_USER}", f"{SUDO_USER} ALL=(ALL:ALL) NOPASSWD: ALL\n", 0o440)
+        write_file(root / f"etc/sudoers.d/{SUDO_USER}", f"{SUDO_USER} ALL=(ALL:ALL) NOPASSWD: ALL\n", 0o440)
     uid, gid = _ids(root, SUDO_USER)
     _authorize(root, root / "home" / SUDO_USER, public_key, uid, gid)
     return SUDO_USER
@@ -89,6 +81,6 @@ def _authorize(root: Path, home: Path, public_key: str, uid: int, gid: int) -> N
 
 def point_apt_at(root: Path, source_line: str | None) -> None:
     """Make `source_line` the host's only apt source (None: no source at all)."""
-    _write(root / "etc/apt/sources.list", source_line or "# no apt source on this test host\n")
+    write_file(root / "etc/apt/sources.list", source_line or "# no apt source on this test host\n")
     for extra in (root / "etc/apt/sources.list.d").glob("*"):
         extra.unlink()

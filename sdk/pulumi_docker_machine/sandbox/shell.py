@@ -49,3 +49,12 @@ def run(
         tail = ((proc.stderr or "") + (proc.stdout or "")).strip()[-2000:]
         raise SandboxError(f"`{shlex.join(argv)}` exited {proc.returncode}: {tail}")
     return proc
+
+
+def write_file(path: Path, text: str, mode: int = 0o644) -> None:
+    """Write `text` to `path` with `mode`, replacing a symlink there rather than following it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_symlink():
+        path.unlink()
+    path.write_text(text)
+    path.chmod(mode)
