@@ -12,7 +12,7 @@ import json
 import os
 import re
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,8 +46,6 @@ class MachineRecord:
     host_key: str = ""
     cert_not_after: str = ""
     server_cert_not_after: str = ""
-    stack: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> MachineRecord:

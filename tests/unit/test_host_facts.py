@@ -25,8 +25,6 @@ active
 @@pdm:unit
 [Service]
 ExecStart=/usr/sbin/dockerd -H fd://
-@@pdm:dropins
-10-pulumi-docker-machine.conf
 @@pdm:foreign-exec-start
 
 @@pdm:sha256

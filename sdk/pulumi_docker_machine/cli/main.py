@@ -82,10 +82,8 @@ def _probe_one(root: Path, name: str, timeout: float) -> dict[str, str]:
     url = urlsplit(record.docker_host)
     try:
         stream = tlsprobe.tcp_stream(url.hostname or "", url.port or 2376, timeout)
-        engine = tlsprobe.probe(
-            stream,
-            *(p.read_text() for p in (directory / "ca.pem", directory / "cert.pem", directory / "key.pem")),
-        )
+        ca, cert, key = ((directory / f).read_text() for f in store.FILES)
+        engine = tlsprobe.probe(stream, ca, cert, key, timeout=timeout)
         row["docker"] = f"v{engine.version}"
     except (OSError, tlsprobe.TLSProbeError) as exc:
         row["state"], row["errors"] = "Unreachable", str(exc)[:120]

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-EXIT_APT_SOURCES = 20  # apt-get update exits 0 even when every source failed; we don't
-
 _PACKAGES = """set -u
 export DEBIAN_FRONTEND=noninteractive
 if command -v apt-get >/dev/null 2>&1; then
   out=$(apt-get update 2>&1); code=$?
+  # apt-get update exits 0 even when every source failed: read its warnings too.
   if [ $code -ne 0 ] || printf '%s\\n' "$out" | grep -qE '^(W|E|Err):'; then
     printf '%s\\n' "$out" >&2; echo "apt-get update could not read every package source" >&2; exit 20
   fi

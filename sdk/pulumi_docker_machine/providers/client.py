@@ -83,7 +83,7 @@ class ClientConfigProvider(ResourceProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         changed = changed_fields(olds, news, INPUT_FIELDS)
-        replaces = [f for f in ("name", "store") if f in changed]
+        replaces: list[str] = [f for f in ("name", "store") if f in changed]
         return DiffResult(
             changes=bool(changed or olds.get("drift")), replaces=replaces, delete_before_replace=True
         )

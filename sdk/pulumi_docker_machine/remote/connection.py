@@ -68,13 +68,6 @@ def connect(spec: ConnectionSpec, pins: Mapping[str, str] | None = None) -> Conn
     return connected
 
 
-def forget(spec: ConnectionSpec) -> None:
-    """Close pooled transports to a host (e.g. after its sshd restarted)."""
-    with _pool_lock:
-        for key in [k for k in _pool if k[:3] == (spec.host, spec.port, spec.user)]:
-            _pool.pop(key)[0].close()
-
-
 def _dial_with_retries(spec: ConnectionSpec, expected: str | None, pins: Mapping[str, str]) -> Connected:
     attempts = 0
     delay = 0.5

@@ -25,7 +25,6 @@ m active; systemctl is-active docker 2>/dev/null || true
 m main-pid; systemctl show -p MainPID --value docker 2>/dev/null || true
 m unit
 frag=$(systemctl show -p FragmentPath --value docker 2>/dev/null); [ -n "$frag" ] && cat "$frag" 2>/dev/null
-m dropins; ls -1 {paths.DROPIN_DIR} 2>/dev/null
 m foreign-exec-start
 for f in {paths.DROPIN_DIR}/*.conf; do
   [ -f "$f" ] && [ "$f" != "{paths.DROPIN}" ] && grep -q '^ExecStart=' "$f" && echo "$f"
@@ -57,7 +56,6 @@ class HostFacts:
     active: str = ""
     main_pid: int = 0
     unit_text: str = ""
-    dropins: tuple[str, ...] = ()
     foreign_exec_start: tuple[str, ...] = ()
     sha256: dict[str, str] = field(default_factory=dict)
     daemon_json: str | None = None
@@ -104,7 +102,6 @@ def parse(text: str) -> HostFacts:
         active=sections.get("active", "").strip(),
         main_pid=int(pid) if pid.isdigit() else 0,
         unit_text=sections.get("unit", ""),
-        dropins=tuple(sections.get("dropins", "").split()),
         foreign_exec_start=tuple(sections.get("foreign-exec-start", "").split()),
         sha256=sha,
         daemon_json=_decode_file(sections.get("daemon-json", "absent")),
