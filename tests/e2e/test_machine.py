@@ -231,3 +231,19 @@ def test_sudo_jump_example(pulumi_stack, test_hosts, tmp_path):
     assert stack.outputs()["docker_host"] == f"tcp://{target.addresses['private']}:2376"
     assert target.root_exec("test -s /etc/docker/server.pem && echo ok").stdout.strip() == "ok"
     assert os.path.isfile(tmp_path / "store" / "machines" / "private" / "key.pem")
+
+
+def test_client_files_and_context_drift_is_repaired(pulumi_stack, test_hosts, tmp_path):
+    host = test_hosts.one()
+    stack = quickstart(pulumi_stack, host, tmp_path, name="drifty")
+    stack.up()
+    machine_dir = tmp_path / "store" / "machines" / "drifty"
+    (machine_dir / "key.pem").unlink()
+    assert run(stack, "docker", "context", "rm", "--force", "drifty").returncode == 0
+    stack.preview("--expect-no-changes")  # a plain preview reads only the state
+    drifted = stack.preview("--refresh", "--diff").stdout
+    assert "key.pem" in drifted and "docker context" in drifted
+    stack.up("--refresh")
+    assert (machine_dir / "key.pem").stat().st_mode & 0o777 == 0o600
+    assert run(stack, "docker", "--context", "drifty", "info", "--format", "{{.Name}}").returncode == 0
+    stack.preview("--refresh", "--expect-no-changes")
