@@ -11,10 +11,11 @@ import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
-from pulumi_docker_machine.pki import inspection, issue, keys, validity
+from pulumi_docker_machine.pki import issue
+
+from tests.throwaway_pki import Authority, new_ca
 
 DROPIN = "/etc/systemd/system/docker.service.d/10-machine.conf"
 DROPIN_TEXT = """[Service]
@@ -50,9 +51,8 @@ def _ssh(target: Target, command: str, stdin: str | None = None) -> str:
     return subprocess.run(argv, input=stdin, capture_output=True, text=True, check=True, timeout=120).stdout
 
 
-def provision(target: Target, ca_key: keys.PrivateKey, ca: object, client_dir: Path) -> int:
+def provision(target: Target, ca: Authority, client_dir: Path) -> int:
     """Provision one host; returns how many ssh connections it took."""
-    now = datetime.now(UTC)
     steps = 0
 
     def ssh(command: str, stdin: str | None = None) -> str:
@@ -65,20 +65,11 @@ def provision(target: Target, ca_key: keys.PrivateKey, ca: object, client_dir: P
     ssh("hostname")
     ssh("command -v docker")  # install if missing (present here)
     ssh("mkdir -p /etc/docker /etc/systemd/system/docker.service.d")
-    key = keys.generate_private_key(keys.KeyType.ECDSA_P256)
-    cert = issue.issue_leaf(
-        key.public_key(),
-        issue.subject_name(target.address),
-        issue.LeafUsage.SERVER,
-        validity.validity_window(now, 8760),
-        ca,
-        ca_key,
-        ip_addresses=[target.address],
-    )  # type: ignore[arg-type]
+    cert_pem, key_pem = ca.issue(issue.LeafUsage.SERVER, target.address, [target.address])
     for path, content in (
-        ("/etc/docker/ca.pem", inspection.certificate_to_pem(ca)),  # type: ignore[arg-type]
-        ("/etc/docker/server.pem", inspection.certificate_to_pem(cert)),
-        ("/etc/docker/server-key.pem", keys.private_key_to_pem(key)),
+        ("/etc/docker/ca.pem", ca.pem),
+        ("/etc/docker/server.pem", cert_pem),
+        ("/etc/docker/server-key.pem", key_pem),
         (DROPIN, DROPIN_TEXT),
     ):
         ssh(f"tee {path} >/dev/null", content)
@@ -112,26 +103,16 @@ def provision(target: Target, ca_key: keys.PrivateKey, ca: object, client_dir: P
 def run(targets: Sequence[Target]) -> tuple[float, int]:
     """Provision every target in turn; returns (seconds, ssh connections)."""
     started = time.monotonic()
-    now = datetime.now(UTC)
-    ca_key = keys.generate_private_key(keys.KeyType.ECDSA_P256)
-    ca = issue.self_signed_ca(ca_key, issue.subject_name("baseline CA"), validity.validity_window(now, 24))
-    client_key = keys.generate_private_key(keys.KeyType.ECDSA_P256)
-    client = issue.issue_leaf(
-        client_key.public_key(),
-        issue.subject_name("baseline"),
-        issue.LeafUsage.CLIENT,
-        validity.validity_window(now, 24),
-        ca,
-        ca_key,
-    )
+    ca = new_ca("baseline CA")
+    client_pem, client_key_pem = ca.issue(issue.LeafUsage.CLIENT, "baseline")
     connections = 0
     with tempfile.TemporaryDirectory() as tmp:
         client_dir = Path(tmp)
-        (client_dir / "ca.pem").write_text(inspection.certificate_to_pem(ca))
-        (client_dir / "cert.pem").write_text(inspection.certificate_to_pem(client))
-        (client_dir / "key.pem").write_text(keys.private_key_to_pem(client_key))
+        (client_dir / "ca.pem").write_text(ca.pem)
+        (client_dir / "cert.pem").write_text(client_pem)
+        (client_dir / "key.pem").write_text(client_key_pem)
         for target in targets:
-            connections += provision(target, ca_key, ca, client_dir)
+            connections += provision(target, ca, client_dir)
     return time.monotonic() - started, connections
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from pulumi_docker_machine.pki import inspection, issue, keys, validity
+from pulumi_docker_machine.pki import issue
 
+from ..throwaway_pki import new_ca
 from .pulumi_cli import Stack
 from .tls_client import DockerTLS, tiny_image_tar
 
@@ -93,19 +93,7 @@ def test_provision_runs_containers_over_tls_and_refuses_others(pulumi_stack, tes
 
 def foreign_client_pems() -> tuple[str, str]:
     """A client certificate and key from a CA the host has never seen."""
-    now = datetime.now(UTC)
-    ca_key = keys.generate_private_key(keys.KeyType("ecdsa-p256"))
-    ca = issue.self_signed_ca(ca_key, issue.subject_name("stranger CA"), validity.validity_window(now, 24))
-    leaf_key = keys.generate_private_key(keys.KeyType("ecdsa-p256"))
-    cert = issue.issue_leaf(
-        leaf_key.public_key(),
-        issue.subject_name("stranger"),
-        issue.LeafUsage.CLIENT,
-        validity.validity_window(now, 24),
-        ca,
-        ca_key,
-    )
-    return inspection.certificate_to_pem(cert), keys.private_key_to_pem(leaf_key)
+    return new_ca("stranger CA").issue(issue.LeafUsage.CLIENT, "stranger")
 
 
 def test_noop_update_and_in_place_change_and_rollback(pulumi_stack, test_hosts, tmp_path):

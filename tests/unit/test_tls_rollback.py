@@ -1,14 +1,15 @@
 """A TLS check that cannot even connect still rolls the change back (stub session, no host)."""
 
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from pulumi_docker_machine import converge
 from pulumi_docker_machine.errors import DockerMachineError
-from pulumi_docker_machine.pki import inspection, issue, keys, validity
+from pulumi_docker_machine.pki import issue
 from pulumi_docker_machine.remote.session import CommandResult
 from pulumi_docker_machine.spec.host import HostSpec
+
+from ..throwaway_pki import new_ca
 
 pytestmark = pytest.mark.unit
 
@@ -23,28 +24,13 @@ class StubSession:
 
 
 def _spec() -> HostSpec:
-    now = datetime.now(UTC)
-    ca_key = keys.generate_private_key(keys.KeyType.ECDSA_P256)
-    ca = issue.self_signed_ca(ca_key, issue.subject_name("t"), validity.validity_window(now, 24))
-
-    def leaf(usage: issue.LeafUsage) -> tuple[str, str]:
-        key = keys.generate_private_key(keys.KeyType.ECDSA_P256)
-        cert = issue.issue_leaf(
-            key.public_key(),
-            issue.subject_name("x"),
-            usage,
-            validity.validity_window(now, 24),
-            ca,
-            ca_key,
-            ip_addresses=["127.0.0.1"],
-        )
-        return inspection.certificate_to_pem(cert), keys.private_key_to_pem(key)
-
-    server, client = leaf(issue.LeafUsage.SERVER), leaf(issue.LeafUsage.CLIENT)
+    ca = new_ca("t")
+    server = ca.issue(issue.LeafUsage.SERVER, "x", ["127.0.0.1"])
+    client = ca.issue(issue.LeafUsage.CLIENT, "x", ["127.0.0.1"])
     return HostSpec.from_inputs(
         {
             "connection": {"host": "127.0.0.1", "private_key": "k", "per_dial_timeout": 2},
-            "ca_cert_pem": inspection.certificate_to_pem(ca),
+            "ca_cert_pem": ca.pem,
             "server_cert_pem": server[0],
             "server_key_pem": server[1],
             "client_cert_pem": client[0],
