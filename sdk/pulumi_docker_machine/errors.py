@@ -39,3 +39,22 @@ class RemoteCommandError(DockerMachineError):
         self.exit_code, self.stderr = exit_code, stderr
         tail = stderr.strip()[-2000:]
         super().__init__(f"{host}: {step}: `{command}` exited {exit_code}: {tail}")
+
+
+class HostBusyError(DockerMachineError):
+    """Another change holds the host's lock."""
+
+    def __init__(self, host: str, owner: str) -> None:
+        self.host, self.owner = host, owner
+        super().__init__(
+            f"{host}: another change is in progress on this host (lock held by {owner}); nothing was"
+            " changed. Run again once it has finished."
+        )
+
+
+class ChangeNotAppliedError(DockerMachineError):
+    """A host-side transaction ended without the change: refused, failed or rolled back."""
+
+    def __init__(self, host: str, state: str, reason: str) -> None:
+        self.host, self.state, self.reason = host, state, reason
+        super().__init__(f"{host}: the change was {state}: {reason}")

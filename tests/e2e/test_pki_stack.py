@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pulumi_docker_machine.pki.validity import BACKDATE
 
 from .pulumi_cli import Stack
 
@@ -142,9 +143,9 @@ def test_issue_verify_and_keep_secrets(pulumi_stack, tmp_path):
     ca_text = _openssl("x509", "-in", pem["ca"], "-noout", "-text").stdout
     assert "CA:TRUE" in ca_text and "Certificate Sign, CRL Sign" in ca_text
     assert "Subject: CN = e2e CA, O = pdm" in ca_text
-    assert _lifetime(pem["server"]) == timedelta(hours=2000, minutes=5)
-    assert _lifetime(pem["client"]) == timedelta(hours=8760, minutes=5)
-    assert _lifetime(pem["ca"]) == timedelta(hours=26280, minutes=5)
+    assert _lifetime(pem["server"]) == timedelta(hours=2000) + BACKDATE
+    assert _lifetime(pem["client"]) == timedelta(hours=8760) + BACKDATE
+    assert _lifetime(pem["ca"]) == timedelta(hours=26280) + BACKDATE
 
     stack.up("--expect-no-changes")
     stack.refresh("--expect-no-changes")

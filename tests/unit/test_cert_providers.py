@@ -17,6 +17,7 @@ from pulumi_docker_machine.clock import NOW_ENV
 from pulumi_docker_machine.diff import changed_fields, is_unknown
 from pulumi_docker_machine.pki.inspection import load_certificate
 from pulumi_docker_machine.pki.keys import KeyType, key_type_of, load_private_key
+from pulumi_docker_machine.pki.validity import BACKDATE
 from pulumi_docker_machine.providers.certs import (
     OUTPUT_FIELDS,
     CertificateAuthorityProvider,
@@ -113,7 +114,7 @@ def test_create_ca(ca):
     cert = load_certificate(ca["cert_pem"])
     assert ca["ca_cert_pem"] == ca["cert_pem"]
     assert ca["serial"] == f"{cert.serial_number:X}".rjust(len(ca["serial"]), "0")
-    assert ca["not_before"] == "2029-12-31T23:55:00Z" and ca["not_after"] == "2032-12-31T00:00:00Z"
+    assert ca["not_before"] == "2029-12-31T00:00:00Z" and ca["not_after"] == "2032-12-31T00:00:00Z"
     assert ca["ready_for_renewal"] is False and ca["key_type"] == "ecdsa-p256"
     assert ca["common_name"] == "Test CA" and ca["validity_hours"] == 26280
     assert key_type_of(load_private_key(ca["private_key_pem"])) is KeyType.ECDSA_P256
@@ -300,4 +301,4 @@ def test_validity_is_measured_from_the_clock(monkeypatch, ca):
     _, _, outs = _create(ClientCertProvider(), _server_inputs(ca, common_name="c", validity_hours=721))
     assert outs["ready_for_renewal"] is False
     not_after = datetime.fromisoformat(outs["not_after"])
-    assert not_after - datetime.fromisoformat(outs["not_before"]) == timedelta(hours=721, minutes=5)
+    assert not_after - datetime.fromisoformat(outs["not_before"]) == timedelta(hours=721) + BACKDATE

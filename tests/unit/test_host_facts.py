@@ -3,8 +3,7 @@
 import subprocess
 
 import pytest
-from pulumi_docker_machine import converge
-from pulumi_docker_machine.daemon import paths
+from pulumi_docker_machine.daemon import paths, plan
 from pulumi_docker_machine.remote import facts
 
 pytestmark = pytest.mark.unit
@@ -41,6 +40,28 @@ overlay2 3 1
 @@pdm:addresses
 10.231.0.10
 fd00::10
+@@pdm:dropin-dir
+present
+@@pdm:original
+docker=absent
+dropin_dir=absent
+recorded=1700000000
+source=host
+mode=640
+content=eyJkZWJ1ZyI6IHRydWV9Cg==
+@@pdm:lock
+pulumi on ci-7 (pid 42, uid 0)
+@@pdm:txn
+id=1-ab
+state=waiting
+deadline=1700000120
+@@pdm:last
+id=1-aa
+state=rolled-back
+updated=1700000000
+reason=not confirmed within 120s
+@@pdm:recover-hook
+present
 @@pdm:end
 """
 
@@ -55,6 +76,22 @@ def test_parse_reads_every_section() -> None:
     assert (f.storage_driver, f.images, f.containers) == ("overlay2", 3, 1)
     assert not f.can_validate and f.foreign_exec_start == ()
     assert f.addresses == ("10.231.0.10", "fd00::10")
+    assert f.has_dropin_dir and f.recover_hook
+    assert f.original is not None and f.original.daemon_json == '{"debug": true}\n'
+    assert (f.original.daemon_json_mode, f.original.had_docker, f.original.had_dropin_dir) == (
+        0o640,
+        False,
+        False,
+    )
+    assert f.lock_owner == "pulumi on ci-7 (pid 42, uid 0)"
+    assert f.txn is not None and (f.txn.id, f.txn.state, f.txn.deadline) == ("1-ab", "waiting", 1700000120)
+    assert f.last is not None and f.last.reason == "not confirmed within 120s"
+
+
+def test_a_host_we_never_touched_has_no_record_lock_or_transaction() -> None:
+    empty = "@@pdm:original\n@@pdm:lock\n@@pdm:txn\n@@pdm:last\n@@pdm:recover-hook\n@@pdm:end\n"
+    f = facts.parse(OUTPUT.split("@@pdm:dropin-dir")[0] + empty)
+    assert (f.original, f.lock_owner, f.txn, f.last, f.recover_hook) == (None, None, None, None, False)
 
 
 def test_truncated_output_is_an_error() -> None:
@@ -65,11 +102,15 @@ def test_truncated_output_is_an_error() -> None:
 def test_drift_names_what_changed() -> None:
     f = facts.parse(OUTPUT)
     desired = {paths.CA_CERT: "a" * 64, paths.SERVER_KEY: "b" * 64, paths.DAEMON_JSON: "c" * 64}
-    assert converge.drift(desired, f) == {
+    assert plan.drift(desired, f) == {
         paths.SERVER_KEY: "missing on host",
         paths.DAEMON_JSON: "missing on host",
+        "change in progress": "held by pulumi on ci-7 (pid 42, uid 0)",
+        "last change": "rolled-back at 2023-11-14 22:13:20Z: not confirmed within 120s",
     }
-    assert converge.drift({paths.CA_CERT: "a" * 64}, f) == {}
+    assert plan.drift({paths.CA_CERT: "a" * 64}, f, "1-aa") == {
+        "change in progress": "held by pulumi on ci-7 (pid 42, uid 0)"
+    }
 
 
 def test_probe_script_is_valid_sh() -> None:
@@ -83,6 +124,7 @@ def test_absent_daemon_json_and_foreign_dropins() -> None:
     )
     f = facts.parse(text)
     assert f.daemon_json is None
-    assert converge.drift({}, f) == {
-        "/etc/systemd/system/docker.service.d/override.conf": "foreign drop-in overrides ExecStart"
-    }
+    found = plan.drift({}, f, "1-aa")
+    assert (
+        found["/etc/systemd/system/docker.service.d/override.conf"] == "foreign drop-in overrides ExecStart"
+    )

@@ -292,7 +292,7 @@ def test_renewal_due(now, due):
 
 def test_validity_window_and_format():
     window = validity_window(NOW, 48)
-    assert window.not_before == NOW - timedelta(minutes=5)
+    assert window.not_before == NOW - BACKDATE
     assert window.not_after == NOW + timedelta(hours=48)
     assert format_time(window.not_after) == "2030-01-03T12:00:00Z"
     assert datetime.fromisoformat(format_time(window.not_after)) == window.not_after

@@ -1,93 +1,240 @@
-"""Transaction scripts: valid sh that really stages, swaps and rolls back files (in a temp root)."""
+"""The host-side transaction scripts, run for real with sh in a temp root (system tools stubbed).
 
+Every absolute path the scripts use (/etc, /var/lib, /run) is moved under the test's root, so the
+agent stages, swaps, waits, rolls back and records exactly as on a host, in milliseconds.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
 import os
 import re
+import shlex
 import subprocess
+import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from pulumi_docker_machine.daemon import paths, transaction
+from pulumi_docker_machine.daemon.transaction import Entry, OriginalSource, Transaction
 
 pytestmark = pytest.mark.unit
 
 
-def _syntax_ok(script: str) -> None:
-    subprocess.run(["sh", "-n"], input=script, text=True, check=True)
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
-def test_scripts_are_valid_sh() -> None:
-    files = {paths.DAEMON_JSON: ("{}\n", 0o644), paths.SERVER_KEY: ("k\n", 0o600)}
-    _syntax_ok(transaction.apply_script(files, restart=True, validate=True))
-    _syntax_ok(transaction.apply_script({}, restart=True, validate=False))
-    _syntax_ok(transaction.rollback_script(files))
-    _syntax_ok(transaction.commit_script(files))
-    _syntax_ok(transaction.remove_script(None))
-    _syntax_ok(transaction.remove_script('{"a": 1}\n'))
+class Root:
+    """A fake host's file system with stubbed systemctl, docker, dockerd, journalctl."""
 
+    def __init__(self, tmp: Path) -> None:
+        self.dir = tmp / "root"
+        self.bin = tmp / "bin"
+        self.fail = tmp / "FAIL_DOCKER"
+        self.restarts = tmp / "restarts"
+        self.bin.mkdir()
+        (self.dir / "etc/docker").mkdir(parents=True)
+        stubs = {
+            "systemctl": f'case "$1" in is-failed) [ -e {self.fail} ];; start) echo x >> {self.restarts};'
+            f" [ ! -e {self.fail} ];; is-active) [ ! -e {self.fail} ];; *) exit 0;; esac",
+            "docker": f"[ ! -e {self.fail} ]",
+            "dockerd": 'if grep -q loudest "$3"; then echo "invalid log level: loudest" >&2; exit 1; fi',
+            "journalctl": "echo 'unable to configure the Docker daemon: invalid key'",
+            "chown": "exit 0",
+            "setsid": 'exec "$@"',
+        }
+        for name, body in stubs.items():
+            (self.bin / name).write_text(f"#!/bin/sh\n{body}\n")
+            (self.bin / name).chmod(0o755)
 
-def _run_rooted(script: str, root: Path, fake_bin: Path) -> subprocess.CompletedProcess[str]:
-    """Run a script with every absolute managed path moved under `root` and stub system tools."""
-    script = re.sub(r"(?<=[\s'\"])/etc/", f"{root}/etc/", script)
-    env = {**os.environ, "PATH": f"{fake_bin}:{os.environ['PATH']}"}
-    return subprocess.run(["sh", "-c", script], text=True, capture_output=True, env=env, check=False)
+    def path(self, host_path: str) -> Path:
+        return self.dir / host_path.lstrip("/")
+
+    def rooted(self, script: str) -> str:
+        """`script` with every host path under the root, also inside the files it uploads (base64)."""
+
+        digests: dict[str, str] = {}
+
+        def payload(match: re.Match[str]) -> str:
+            text = base64.b64decode(match.group(1)).decode()
+            moved = self.rooted(text)
+            digests[_sha(text)] = _sha(moved)
+            return f"printf %s {shlex.quote(base64.b64encode(moved.encode()).decode())} |"
+
+        script = re.sub(r"printf %s '?([A-Za-z0-9+/=]+)'? \|", payload, script)
+        for old, new in digests.items():  # the bundle's integrity check
+            script = script.replace(old, new)
+        return re.sub(r"(?<=[\s'\"=])/(etc|var/lib|run)/", f"{self.dir}/\\1/", script)
+
+    def run(self, script: str) -> subprocess.CompletedProcess[str]:
+        rooted = self.rooted(script)
+        env = {**os.environ, "PATH": f"{self.bin}:{os.environ['PATH']}"}
+        return subprocess.run(["sh", "-c", rooted], text=True, capture_output=True, env=env, check=False)
+
+    def wait(self, txn_id: str, *states: str, timeout: float = 20) -> transaction.Status:
+        proc = self.run(transaction.wait_script(txn_id, states, timeout))
+        status = transaction.parse_status(proc.stdout)
+        assert status is not None, proc.stdout + proc.stderr
+        return status
+
+    @property
+    def restart_count(self) -> int:
+        return len(self.restarts.read_text().split()) if self.restarts.exists() else 0
 
 
 @pytest.fixture
-def fake_bin(tmp_path: Path) -> Path:
-    """systemctl/docker/journalctl/chown stubs; `docker` fails when FAIL_DOCKER exists."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    flag = tmp_path / "FAIL_DOCKER"
-    stubs = {
-        "systemctl": f'case "$1" in is-failed) [ -e {flag} ];; *) exit 0;; esac',
-        "docker": f"[ ! -e {flag} ]",
-        "journalctl": "echo 'unable to configure the Docker daemon: invalid key'",
-        "chown": "exit 0",
-        "sleep": "exit 0",
-    }
-    for name, body in stubs.items():
-        (bin_dir / name).write_text(f"#!/bin/sh\n{body}\n")
-        (bin_dir / name).chmod(0o755)
-    return bin_dir
+def root(tmp_path: Path) -> Root:
+    return Root(tmp_path)
 
 
-def test_apply_swaps_files_and_keeps_previous_until_commit(tmp_path: Path, fake_bin: Path) -> None:
-    root = tmp_path / "root"
-    live = root / paths.DAEMON_JSON.lstrip("/")
-    live.parent.mkdir(parents=True)
-    live.write_text("old\n")
-    files = {paths.DAEMON_JSON: ("new\n", 0o644), paths.SERVER_KEY: ("key\n", 0o600)}
-    proc = _run_rooted(transaction.apply_script(files, restart=True, validate=False), root, fake_bin)
+def txn(*entries: Entry, confirm: int = 30, tls_port: int | None = None) -> Transaction:
+    txn_id = f"{int(time.time())}-{os.urandom(3).hex()}"
+    return Transaction(txn_id, entries, True, True, confirm, "unix:///var/run/docker.sock", tls_port, "t")
+
+
+NEW = transaction.file_entries(
+    {paths.DAEMON_JSON: ('{"tls": true}\n', 0o644), paths.SERVER_KEY: ("key\n", 0o600)}
+)
+DIRS = (Entry("dir", paths.DOCKER_DIR), Entry("dir", paths.DROPIN_DIR))
+
+
+def test_scripts_are_valid_sh() -> None:
+    t = txn(*DIRS, *NEW)
+    for script in (
+        transaction.begin_script(t, "systemd"),
+        transaction.agent_script(t, "systemd"),
+        transaction.wait_script(t.id, ["waiting"], 5),
+        transaction.signal_script(t.id, True),
+        transaction.signal_script(t.id, False, "it's broken"),
+        transaction.setup_script(OriginalSource(from_host=True), "systemd"),
+        transaction.setup_script(OriginalSource(from_host=False, content=None, why="stripped"), "systemd"),
+        transaction.forget_script(),
+        transaction.RECOVER_SCRIPT,
+    ):
+        subprocess.run(["sh", "-n"], input=script, text=True, check=True)
+
+
+def test_confirmed_change_swaps_files_and_leaves_only_its_status(root: Root) -> None:
+    root.path(paths.DAEMON_JSON).write_text("old\n")
+    t = txn(*DIRS, *NEW)
+    assert root.run(transaction.begin_script(t, "systemd")).returncode == 0
+    assert root.wait(t.id, "waiting").state == "waiting"
+    assert root.path(paths.DAEMON_JSON).read_text() == '{"tls": true}\n'
+    key = root.path(paths.SERVER_KEY)
+    assert key.read_text() == "key\n" and key.stat().st_mode & 0o777 == 0o600
+    assert root.path(paths.LOCK_OWNER).read_text() == "t\n"
+    root.run(transaction.signal_script(t.id, True))
+    final = root.wait(t.id)
+    assert (final.id, final.state) == (t.id, "confirmed")
+    assert not root.path(t.dir).exists() and not root.path(paths.LOCK_OWNER).exists()
+    assert not list(root.dir.rglob("*.pdm-*"))
+    assert transaction.parse_status(root.path(paths.LAST_STATUS).read_text()) == final
+
+
+def test_a_daemon_that_does_not_start_is_rolled_back_and_our_new_directories_go(root: Root) -> None:
+    root.path(paths.DAEMON_JSON).write_text("old\n")
+    root.fail.touch()
+    t = txn(*DIRS, *transaction.file_entries({paths.DROPIN: ("[Service]\n", 0o644)}), *NEW)
+    root.run(transaction.begin_script(t, "systemd"))
+    final = root.wait(t.id)
+    assert final.state == "rolled-back" and "invalid key" in final.reason
+    assert root.path(paths.DAEMON_JSON).read_text() == "old\n"
+    assert not root.path(paths.SERVER_KEY).exists() and not root.path(paths.DROPIN_DIR).exists()
+    assert not list(root.dir.rglob("*.pdm-*"))
+
+
+def test_abort_rolls_back_at_once_with_the_reason(root: Root) -> None:
+    root.path(paths.DAEMON_JSON).write_text("old\n")
+    t = txn(*DIRS, *NEW)
+    root.run(transaction.begin_script(t, "systemd"))
+    assert root.wait(t.id, "waiting").state == "waiting"
+    root.run(transaction.signal_script(t.id, False, "TLS check failed: bad certificate"))
+    final = root.wait(t.id)
+    assert (final.state, final.reason) == ("rolled-back", "TLS check failed: bad certificate")
+    assert root.path(paths.DAEMON_JSON).read_text() == "old\n"
+    assert root.restart_count == 2  # the change, then the rollback
+
+
+def test_no_confirmation_before_the_deadline_rolls_back_by_itself(root: Root) -> None:
+    root.path(paths.DAEMON_JSON).write_text("old\n")
+    t = txn(*DIRS, *NEW, confirm=1)
+    root.run(transaction.begin_script(t, "systemd"))
+    final = root.wait(t.id)
+    assert final.state == "rolled-back" and "not confirmed within 1s" in final.reason
+    assert root.path(paths.DAEMON_JSON).read_text() == "old\n"
+
+
+def test_validate_refuses_before_anything_changes(root: Root) -> None:
+    root.path(paths.DAEMON_JSON).write_text("old\n")
+    bad = transaction.file_entries({paths.DAEMON_JSON: ('{"log-level": "loudest"}\n', 0o644)})
+    t = txn(*DIRS, *bad)
+    root.run(transaction.begin_script(t, "systemd"))
+    final = root.wait(t.id)
+    assert final.state == "failed" and "loudest" in final.reason
+    assert root.path(paths.DAEMON_JSON).read_text() == "old\n" and root.restart_count == 0
+
+
+def test_without_validate_support_dockerd_is_never_asked(root: Root) -> None:
+    bad = transaction.file_entries({paths.DAEMON_JSON: ('{"log-level": "loudest"}\n', 0o644)})
+    t = replace(txn(*DIRS, *bad), validate=False)
+    assert "VALIDATE_FILE=''" in transaction.agent_script(t, "systemd")
+    root.run(transaction.begin_script(t, "systemd"))
+    assert root.wait(t.id, "waiting").state == "waiting"  # the stub daemon starts on anything
+
+
+def test_a_second_change_is_refused_at_once_while_the_lock_is_held(root: Root) -> None:
+    t = txn(*DIRS, *NEW)
+    root.run(transaction.begin_script(t, "systemd"))
+    assert root.wait(t.id, "waiting").state == "waiting"
+    other = txn(*DIRS, *NEW)
+    proc = root.run(transaction.begin_script(other, "systemd"))
+    assert proc.returncode == transaction.EXIT_BUSY and "lock: t" in proc.stderr
+    root.run(transaction.signal_script(t.id, True))
+    assert root.wait(t.id).state == "confirmed"
+
+
+def test_an_agent_that_died_is_rolled_back_by_the_recovery_hook(root: Root) -> None:
+    root.path(paths.DAEMON_JSON).write_text("old\n")
+    t = txn(*DIRS, *NEW, confirm=600)
+    root.run(transaction.begin_script(t, "systemd"))
+    assert root.wait(t.id, "waiting").state == "waiting"
+    subprocess.run(["pkill", "-KILL", "-f", f"{t.id}/agent.sh"], check=True)
+    root.run(transaction.setup_script(None, "systemd"))  # installs recover.sh
+    proc = root.run(f"sh {paths.RECOVER_SCRIPT} boot")
     assert proc.returncode == 0, proc.stderr
-    assert live.read_text() == "new\n"
-    key = root / paths.SERVER_KEY.lstrip("/")
-    assert key.read_text() == "key\n" and (key.stat().st_mode & 0o777) == 0o600
-    assert (root / (paths.DAEMON_JSON + ".pdm-prev").lstrip("/")).read_text() == "old\n"
-    assert _run_rooted(transaction.commit_script(files), root, fake_bin).returncode == 0
-    assert not list(root.rglob("*.pdm-*"))
+    final = transaction.parse_status(root.path(paths.LAST_STATUS).read_text())
+    assert final is not None and (final.id, final.state) == (t.id, "rolled-back")
+    assert "interrupted" in final.reason and root.path(paths.DAEMON_JSON).read_text() == "old\n"
+    assert not root.path(t.dir).exists()
 
 
-def test_failed_restart_restores_previous_files(tmp_path: Path, fake_bin: Path) -> None:
-    root = tmp_path / "root"
-    live = root / paths.DAEMON_JSON.lstrip("/")
-    live.parent.mkdir(parents=True)
-    live.write_text("old\n")
-    (tmp_path / "FAIL_DOCKER").touch()
-    files = {paths.DAEMON_JSON: ("broken\n", 0o644), paths.SERVER_KEY: ("key\n", 0o600)}
-    proc = _run_rooted(transaction.apply_script(files, restart=True, validate=False), root, fake_bin)
-    assert proc.returncode == transaction.EXIT_NOT_RUNNING
-    assert "invalid key" in proc.stderr
-    assert live.read_text() == "old\n"
-    assert not (root / paths.SERVER_KEY.lstrip("/")).exists()  # it was absent before
-
-
-def test_remove_restores_original_daemon_json(tmp_path: Path, fake_bin: Path) -> None:
-    root = tmp_path / "root"
-    for p in paths.MANAGED:
-        (root / p.lstrip("/")).parent.mkdir(parents=True, exist_ok=True)
-        (root / p.lstrip("/")).write_text("ours\n")
-    proc = _run_rooted(transaction.remove_script('{"debug": true}\n'), root, fake_bin)
-    assert proc.returncode == 0, proc.stderr
-    assert (root / paths.DAEMON_JSON.lstrip("/")).read_text() == '{"debug": true}\n'
-    for p in (paths.CA_CERT, paths.SERVER_CERT, paths.SERVER_KEY, paths.DROPIN):
-        assert not (root / p.lstrip("/")).exists()
+def test_the_original_is_recorded_once_and_restored_byte_for_byte_with_its_mode(root: Root) -> None:
+    live = root.path(paths.DAEMON_JSON)
+    live.write_text('{"debug": true}\n')
+    live.chmod(0o640)
+    assert root.run(transaction.setup_script(OriginalSource(from_host=True), "systemd")).returncode == 0
+    live.write_text("ours\n")
+    root.run(transaction.setup_script(OriginalSource(from_host=True), "systemd"))  # never overwritten
+    record = root.path(paths.ORIGINAL_DIR)
+    assert (record / "daemon.json").read_text() == '{"debug": true}\n'
+    assert "docker=present" in (record / "record").read_text()  # the stub dockerd is on PATH
+    assert root.path(paths.RECOVER_LINK).is_symlink()
+    source = f"{paths.ORIGINAL_DIR}/daemon.json"
+    back = Transaction(
+        "9-restore",
+        (Entry("write", paths.DAEMON_JSON, 0o640, source=source), Entry("rmdir", paths.DROPIN_DIR)),
+        True,
+        False,
+        0,
+        "",
+        None,
+        "t",
+    )
+    root.run(transaction.begin_script(back, "systemd"))
+    assert root.wait(back.id).state == "confirmed"
+    assert live.read_text() == '{"debug": true}\n' and live.stat().st_mode & 0o777 == 0o640
+    root.run(transaction.forget_script())
+    assert not root.path(paths.STATE_DIR).exists() and not root.path(paths.RECOVER_UNIT).exists()

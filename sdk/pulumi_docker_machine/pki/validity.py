@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
-BACKDATE = timedelta(minutes=5)
-"""How far not_before lies before `now`, to tolerate clock skew between hosts."""
+BACKDATE = timedelta(hours=24)
+"""How far not_before lies before `now`: a host whose clock is up to a day behind the machine that
+issued the certificate still accepts it (the daemon checks client certificates with its own clock)."""
 
 
 class Validity(NamedTuple):

@@ -1,4 +1,4 @@
-"""DockerHost and DaemonConfig dynamic providers: thin wiring of spec -> converge -> outputs."""
+"""DockerHost and DaemonConfig dynamic providers: thin wiring of spec -> lifecycle -> outputs."""
 
 from __future__ import annotations
 
@@ -14,10 +14,11 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from .. import converge
+from .. import lifecycle
 from ..daemon import render
 from ..diff import changed_fields, is_unknown
 from ..errors import DockerMachineError, ValidationError
+from ..remote.hostio import SshHost
 from ..spec.daemon import DaemonSpec
 from ..spec.host import INPUT_FIELDS, HostSpec, check_inputs
 
@@ -38,9 +39,9 @@ class DockerHostProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         spec = HostSpec.from_inputs(_inputs(props))
-        outs = converge.converge(spec, {}, None, first=True)
+        outs = lifecycle.apply(SshHost(spec.connection), spec, None)
         conn = spec.connection
-        return CreateResult(f"{conn.host}:{conn.port}", {**_inputs(props), **outs, "drift": {}})
+        return CreateResult(f"{conn.host}:{conn.port}", {**_inputs(props), **outs.to_dict()})
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         changed = changed_fields(olds, news, INPUT_FIELDS)
@@ -51,24 +52,20 @@ class DockerHostProvider(ResourceProvider):
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         spec = HostSpec.from_inputs(_inputs(news))
-        outs = converge.converge(spec, _pins(olds), olds.get("base_daemon_json"), first=False)
-        return UpdateResult({**_inputs(news), **outs, "drift": {}})
+        outs = lifecycle.apply(SshHost(spec.connection, _pins(olds)), spec, olds)
+        return UpdateResult({**_inputs(news), **outs.to_dict()})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         spec = HostSpec.from_inputs(_inputs(props))
-        seen = converge.observe(spec, _pins(props), props.get("desired_sha256") or {})
+        seen = lifecycle.observe(SshHost(spec.connection, _pins(props)), props)
         outs = {**props, **seen}
         # Drift shows as a diff of the `drift` input (empty in every program) in `preview --refresh`.
         return ReadResult(id_, outs, inputs={**_inputs(props), "drift": seen["drift"]})
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         spec = HostSpec.from_inputs(_inputs(props))
-        uninstall = bool(
-            props.get("uninstall_on_delete")
-            and props.get("installed_docker")
-            and (props.get("install_method") or "packages") == "packages"
-        )
-        converge.remove(spec, _pins(props), props.get("base_daemon_json"), uninstall)
+        uninstall = bool(props.get("uninstall_on_delete") and spec.install_method == "packages")
+        lifecycle.remove(SshHost(spec.connection, _pins(props)), spec, props, uninstall)
 
 
 def _pins(state: dict[str, Any]) -> dict[str, str]:

@@ -6,6 +6,7 @@ import base64
 from dataclasses import dataclass, field
 
 from ..daemon import paths
+from ..daemon.transaction import Status, parse_status
 from ..errors import RemoteCommandError
 from .session import Session
 
@@ -40,8 +41,36 @@ m storage
 timeout 5 docker info --format '{{{{.Driver}}}} {{{{.Images}}}} {{{{.Containers}}}}' 2>/dev/null || true
 m validate; dockerd --help 2>/dev/null | grep -q -- '--validate' && echo yes
 m addresses; ip -o addr show scope global 2>/dev/null | awk '{{print $4}}'
+m dropin-dir; [ -d {paths.DROPIN_DIR} ] && echo present
+m original
+if [ -f {paths.ORIGINAL_DIR}/record ]; then
+  cat {paths.ORIGINAL_DIR}/record
+  if [ -f {paths.ORIGINAL_DIR}/daemon.json ]; then
+    echo "mode=$(stat -c %a {paths.ORIGINAL_DIR}/daemon.json)"
+    echo "content=$(base64 -w0 {paths.ORIGINAL_DIR}/daemon.json)"
+  fi
+fi
+m lock
+if [ -e {paths.LOCK} ] && ! flock -n {paths.LOCK} true 2>/dev/null; then
+  cat {paths.LOCK_OWNER} 2>/dev/null || echo unknown
+fi
+m txn; for s in {paths.TXN_DIR}/*/status; do [ -f "$s" ] && cat "$s"; done
+m last; cat {paths.LAST_STATUS} 2>/dev/null
+m recover-hook; [ -f {paths.RECOVER_UNIT} ] && [ -f {paths.RECOVER_SCRIPT} ] && echo present
 m end
 """
+
+
+@dataclass(frozen=True)
+class Original:
+    """What the host looked like before we first touched it, as recorded on the host."""
+
+    daemon_json: str | None
+    daemon_json_mode: int = 0o644
+    had_docker: bool = True
+    had_dropin_dir: bool = False
+    recorded: int = 0
+    source: str = "host"
 
 
 @dataclass(frozen=True)
@@ -65,6 +94,15 @@ class HostFacts:
     containers: int = 0
     can_validate: bool = False
     addresses: tuple[str, ...] = ()
+    has_dropin_dir: bool = False
+    original: Original | None = None
+    lock_owner: str | None = None
+    """Who holds the host's lock (a change in progress), or None."""
+    txn: Status | None = None
+    """A transaction whose directory is still on the host (in progress, or cut off)."""
+    last: Status | None = None
+    """The status of the last finished transaction."""
+    recover_hook: bool = False
 
     @property
     def has_docker(self) -> bool:
@@ -111,6 +149,29 @@ def parse(text: str) -> HostFacts:
         containers=int(storage[2]) if len(storage) > 2 else 0,
         can_validate=sections.get("validate", "").strip() == "yes",
         addresses=tuple(a.split("/")[0] for a in sections.get("addresses", "").split()),
+        has_dropin_dir=sections.get("dropin-dir", "").strip() == "present",
+        original=_parse_original(sections.get("original", "")),
+        lock_owner=sections.get("lock", "").strip() or None,
+        txn=parse_status(sections.get("txn", "")),
+        last=parse_status(sections.get("last", "")),
+        recover_hook=sections.get("recover-hook", "").strip() == "present",
+    )
+
+
+def _parse_original(text: str) -> Original | None:
+    fields = dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
+    if not fields:
+        return None
+    content = fields.get("content")
+    mode = fields.get("mode", "644")
+    recorded = fields.get("recorded", "0")
+    return Original(
+        daemon_json=base64.b64decode(content).decode() if content is not None else None,
+        daemon_json_mode=int(mode, 8) if mode.isdigit() else 0o644,
+        had_docker=fields.get("docker") != "absent",
+        had_dropin_dir=fields.get("dropin_dir") == "present",
+        recorded=int(recorded) if recorded.isdigit() else 0,
+        source=fields.get("source", "host"),
     )
 
 

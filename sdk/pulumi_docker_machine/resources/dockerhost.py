@@ -9,26 +9,8 @@ from typing import Any, TypedDict
 import pulumi
 from pulumi import Input, Output, ResourceOptions
 
+from ..outputs import OUTPUT_NAMES, SECRET_OUTPUTS
 from ..providers.dockerhost import DaemonConfigProvider, DockerHostProvider
-
-_HOST_OUTPUTS = (
-    "host_key",
-    "host_keys",
-    "host_key_fingerprint",
-    "docker_host",
-    "engine_version",
-    "api_version",
-    "os",
-    "init_system",
-    "addresses",
-    "daemon_pid",
-    "base_daemon_json",
-    "daemon_json",
-    "dropin",
-    "desired_sha256",
-    "installed_docker",
-    "restarted",
-)
 
 
 class ConnectionArgs(TypedDict, total=False):
@@ -128,6 +110,9 @@ class DockerHostArgs:
     """On destroy, also remove Docker if this resource installed it (default false)."""
     address: Input[str] | None = None
     """Address clients use for DOCKER_HOST (default: connection.host)."""
+    confirm_timeout: Input[int] | None = None
+    """Seconds the host waits for the client-side TLS check to confirm a change before it rolls the
+    change back by itself (default 120)."""
 
 
 _CREDENTIALS = (
@@ -185,6 +170,8 @@ class DockerHost(pulumi.dynamic.Resource, module="docker-machine", name="DockerH
     """What differed on the host at the last refresh; empty when in sync."""
     installed_docker: Output[bool]
     """Whether this resource installed Docker."""
+    last_change: Output[str]
+    """How the last host-side transaction ended (confirmed, or rolled back and why)."""
 
     def __init__(self, name: str, args: DockerHostArgs, opts: ResourceOptions | None = None):
         props: dict[str, Any] = dict(vars(args))
@@ -193,16 +180,9 @@ class DockerHost(pulumi.dynamic.Resource, module="docker-machine", name="DockerH
         for field in ("server_key_pem", "client_key_pem"):
             if props.get(field) is not None:
                 props[field] = pulumi.Output.secret(props[field])
+        props.update(dict.fromkeys(OUTPUT_NAMES))
         props["drift"] = {}
-        props.update(dict.fromkeys(_HOST_OUTPUTS))
         secret = ResourceOptions(
-            additional_secret_outputs=[
-                "connection",
-                "server_key_pem",
-                "client_key_pem",
-                "daemon_json",
-                "dropin",
-                "base_daemon_json",
-            ]
+            additional_secret_outputs=["connection", "server_key_pem", "client_key_pem", *SECRET_OUTPUTS]
         )
         super().__init__(DockerHostProvider(), name, props, ResourceOptions.merge(opts, secret))

@@ -128,6 +128,10 @@ class Host:
         """Power the host off and remove its overlay, namespace and veths."""
         self._owner().stop(self.name)
 
+    def reboot(self) -> Host:
+        """Power-cycle the host (no clean shutdown) and wait until it is up again; returns the new Host."""
+        return self._owner().reboot(self.name)
+
     def regenerate_host_key(self, trust: bool = False) -> Host:
         """Give the host new SSH host keys and restart sshd; unless `trust`, known_hosts keeps the old key
         (so a strict client must now refuse it). Returns the host with its new `host_public_key`."""

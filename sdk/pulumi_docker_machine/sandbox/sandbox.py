@@ -20,6 +20,7 @@ from .host import LOGINS, Host
 from .mounts import mount_overlay, remove_tree
 from .parallel import in_parallel
 from .paths import state_dir
+from .procs import alive
 from .readiness import wait_ready
 from .shell import log
 from .sshfiles import ensure_keypair, render, write_atomic
@@ -222,6 +223,24 @@ class Sandbox:
         """Bring every machine-side veth of `name` up or down."""
         for veth in self.get(name).veths:
             network.set_link(veth, up)
+
+    def reboot(self, name: str, timeout: float | None = None) -> Host:
+        """Reset the host as a power cut would (no clean shutdown) and boot it again on the same root."""
+        host = self.get(name)
+        if alive(host.pid):
+            self.root_exec(host, "systemctl reboot -ff", timeout=30)
+            deadline = time.monotonic() + 30
+            while alive(host.pid) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            nspawn.stop(host.pid)
+        host_dir = self.hosts_dir / name
+        netns = f"/run/netns/{network.netns_name(name)}"
+        pid = nspawn.spawn(name, host_dir / "root", netns, host_dir / "docker-data", host_dir / "console.log")
+        with self.store.edit() as state:
+            state["hosts"][name]["pid"] = pid
+        host = self.get(name)
+        wait_ready(host, timeout or self.boot_timeout, host_dir / "console.log", self.root_exec)
+        return host
 
     # ---- internals ----
 

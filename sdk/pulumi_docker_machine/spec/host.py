@@ -27,7 +27,9 @@ INPUT_FIELDS = (
     "install_command",
     "uninstall_on_delete",
     "address",
+    "confirm_timeout",
 )
+DEFAULT_CONFIRM_TIMEOUT = 120
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ class HostSpec:
     client_cert_pem: str | None = None
     client_key_pem: str | None = None
     address: str | None = None
+    confirm_timeout: int = DEFAULT_CONFIRM_TIMEOUT
+    """Seconds the host waits for the client-side TLS check to confirm a change before rolling back."""
 
     @property
     def advertised_address(self) -> str:
@@ -72,6 +76,12 @@ class HostSpec:
         client = (raw.get("client_cert_pem"), raw.get("client_key_pem"))
         if bool(client[0]) != bool(client[1]):
             raise ValidationError("client_key_pem", "client_cert_pem and client_key_pem go together")
+        confirm = raw.get("confirm_timeout")
+        confirm = DEFAULT_CONFIRM_TIMEOUT if confirm is None else confirm
+        if isinstance(confirm, bool) or not isinstance(confirm, int | float) or int(confirm) != confirm:
+            raise ValidationError("confirm_timeout", f"{confirm!r} is not a whole number of seconds")
+        if not 10 <= confirm <= 3600:
+            raise ValidationError("confirm_timeout", f"{int(confirm)} is not between 10 and 3600 seconds")
         spec = cls(
             connection=connection,
             ca_cert_pem=raw["ca_cert_pem"],
@@ -84,6 +94,7 @@ class HostSpec:
             client_cert_pem=client[0],
             client_key_pem=client[1],
             address=raw.get("address") or None,
+            confirm_timeout=int(confirm),
         )
         check_san_covers(spec.server_cert_pem, spec.advertised_address, "server_cert_pem")
         return spec

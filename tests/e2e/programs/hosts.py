@@ -2,7 +2,7 @@
 
 Config: sudo_passwords (secret JSON {name: password}),
 hosts (JSON list of {name, ip, user?, key_file, host_key?, proxy?: {...},
-install_method?, sans?}), daemon (JSON settings for DaemonConfig), key_type.
+install_method?, sans?, confirm_timeout?}), daemon (JSON settings for DaemonConfig), key_type.
 """
 
 import json
@@ -79,6 +79,7 @@ for h in hosts:
             daemon=daemon.settings,
             install_method=h.get("install_method"),
             uninstall_on_delete=h.get("uninstall_on_delete"),
+            confirm_timeout=h.get("confirm_timeout"),
         ),
     )
     pulumi.export(

@@ -1,0 +1,189 @@
+"""What a DockerHost change does to a host, from the spec, the host's facts and its recorded original (pure).
+
+Every decision lives here, so that the unit tier can check it from data: which files to write,
+whether to restart, what the host's original was, what differs from what we applied (drift), and
+what giving the host back means.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from ..errors import DockerMachineError, ValidationError
+from ..remote.facts import HostFacts
+from ..spec.daemon import OWNED_KEYS
+from ..spec.host import HostSpec
+from . import paths, render
+from .transaction import Entry, OriginalSource, Status, file_entries
+
+LOCAL_SOCKET = "unix:///var/run/docker.sock"
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ApplyPlan:
+    """The files a host should have, which of them differ, and whether the daemon restarts."""
+
+    files: Mapping[str, tuple[str, int]]
+    changed: tuple[str, ...]
+    restart: bool
+    entries: tuple[Entry, ...]
+
+    @property
+    def hashes(self) -> dict[str, str]:
+        return {path: sha256(content) for path, (content, _) in sorted(self.files.items())}
+
+
+def original_source(facts: HostFacts, state: Mapping[str, Any] | None) -> OriginalSource | None:
+    """How to record the host's original on first touch; None when the host already has a record.
+
+    The record is the host's own daemon.json as it is, except when our own files are already there
+    with no record (a host configured by an older version of this package): then the original comes
+    from the stack's state when it has one, else from the host's file with our keys taken out.
+    """
+    if facts.original is not None:
+        return None
+    if state is not None and "base_daemon_json" in state:
+        return OriginalSource(from_host=False, content=state["base_daemon_json"], why="state")
+    if facts.sha256.get(paths.DROPIN):
+        return OriginalSource(from_host=False, content=_without_our_keys(facts.daemon_json), why="stripped")
+    return OriginalSource(from_host=True)
+
+
+def _without_our_keys(text: str | None) -> str | None:
+    try:
+        data = json.loads(text or "")
+    except json.JSONDecodeError:
+        return text
+    if not isinstance(data, dict):
+        return text
+    kept = {k: v for k, v in data.items() if k not in OWNED_KEYS}
+    return json.dumps(kept, indent=2, sort_keys=True) + "\n" if kept else None
+
+
+def desired_files(spec: HostSpec, facts: HostFacts) -> dict[str, tuple[str, int]]:
+    """What to write, from the spec, the unit the host ships and the recorded original daemon.json."""
+    original = facts.original.daemon_json if facts.original else facts.daemon_json
+    return {
+        paths.CA_CERT: (spec.ca_cert_pem, 0o644),
+        paths.SERVER_CERT: (spec.server_cert_pem, 0o644),
+        paths.SERVER_KEY: (spec.server_key_pem, 0o600),
+        paths.DAEMON_JSON: (render.daemon_json(spec.daemon, _parse_base(original, spec)), 0o644),
+        paths.DROPIN: (render.dropin(spec.daemon, facts.unit_text), 0o644),
+    }
+
+
+def plan_apply(spec: HostSpec, facts: HostFacts) -> ApplyPlan:
+    """The change that makes the host match `spec`; refuses what would hurt the host."""
+    _check_foreign_dropins(spec, facts)
+    _check_storage_driver(spec, facts)
+    files = desired_files(spec, facts)
+    changed = {p: f for p, f in files.items() if facts.sha256.get(p) != sha256(f[0])}
+    restart = bool(changed) or facts.active != "active"
+    dirs = (Entry("dir", paths.DOCKER_DIR), Entry("dir", paths.DROPIN_DIR)) if changed else ()
+    return ApplyPlan(files, tuple(sorted(changed)), restart, dirs + file_entries(changed))
+
+
+def plan_remove(facts: HostFacts, state: Mapping[str, Any] | None) -> tuple[Entry, ...]:
+    """Give the host back: its original daemon.json (byte for byte, with its mode), none of our files."""
+    entries: list[Entry] = []
+    original = facts.original
+    if original is not None:
+        if original.daemon_json is not None:
+            source = f"{paths.ORIGINAL_DIR}/daemon.json"
+            entries.append(Entry("write", paths.DAEMON_JSON, original.daemon_json_mode, source=source))
+        else:
+            entries.append(Entry("delete", paths.DAEMON_JSON))
+    else:
+        # A host configured by an older version of this package: the original is in the state.
+        base = (state or {}).get("base_daemon_json")
+        entries.append(
+            Entry("write", paths.DAEMON_JSON, 0o644, content=base)
+            if base
+            else Entry("delete", paths.DAEMON_JSON)
+        )
+    entries += [
+        Entry("delete", p) for p in (paths.CA_CERT, paths.SERVER_CERT, paths.SERVER_KEY, paths.DROPIN)
+    ]
+    if original is None or not original.had_dropin_dir:
+        entries.append(Entry("rmdir", paths.DROPIN_DIR))
+    return tuple(entries)
+
+
+def drift(
+    desired_hashes: Mapping[str, str], facts: HostFacts, transaction: str | None = None
+) -> dict[str, str]:
+    """What differs on the host from what we last applied: {what: how}."""
+    found = {}
+    for path, digest in sorted(desired_hashes.items()):
+        seen = facts.sha256.get(path, "")
+        if seen != digest:
+            found[path] = "missing on host" if not seen else "changed on host"
+    if facts.active != "active":
+        found["docker.service"] = facts.active or "not running"
+    for path in facts.foreign_exec_start:
+        found[path] = "foreign drop-in overrides ExecStart"
+    if facts.lock_owner:
+        found["change in progress"] = f"held by {facts.lock_owner}"
+    elif facts.txn is not None and not facts.txn.final:
+        found["interrupted change"] = (
+            f"{facts.txn.id} stopped while {facts.txn.state}; the next run rolls it back"
+        )
+    last = facts.last
+    if last is not None and last.id != transaction and last.state != "confirmed":
+        found["last change"] = describe(last)
+    return found
+
+
+def describe(status: Status) -> str:
+    """A person's reading of a transaction status."""
+    when = (
+        datetime.fromtimestamp(status.updated, UTC).strftime("%Y-%m-%d %H:%M:%SZ") if status.updated else "?"
+    )
+    text = f"{status.state} at {when}"
+    return f"{text}: {status.reason}" if status.reason else text
+
+
+def _parse_base(text: str | None, spec: HostSpec) -> dict[str, Any] | None:
+    if not text:
+        return None
+    label = spec.connection.label
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DockerMachineError(
+            f"{label}: the original {paths.DAEMON_JSON} is not valid JSON: {exc}"
+        ) from exc
+    if not isinstance(data, dict):
+        raise DockerMachineError(f"{label}: the original {paths.DAEMON_JSON} is not a JSON object")
+    return data
+
+
+def _check_foreign_dropins(spec: HostSpec, facts: HostFacts) -> None:
+    if facts.foreign_exec_start:
+        raise DockerMachineError(
+            f"{spec.connection.label}: drop-in(s) {', '.join(facts.foreign_exec_start)} also set"
+            " ExecStart for docker.service and would conflict with ours; remove them or merge their"
+            " flags into DaemonConfig; nothing was changed"
+        )
+
+
+def _check_storage_driver(spec: HostSpec, facts: HostFacts) -> None:
+    wanted = spec.daemon.storage_driver
+    if not wanted or not facts.storage_driver or wanted == facts.storage_driver:
+        return
+    if (facts.images or facts.containers) and not spec.daemon.allow_storage_driver_change:
+        raise ValidationError(
+            "daemon.storage_driver",
+            f"{spec.connection.label} runs {facts.storage_driver!r} with {facts.images} image(s) and"
+            f" {facts.containers} container(s); switching to {wanted!r} would hide them. Set"
+            " daemon.allow_storage_driver_change=true to do it anyway; nothing was changed.",
+        )

@@ -1,0 +1,368 @@
+"""Fault injection: a run cut off at any step never leaves a host without a working daemon.
+
+Each test drives a real stack with the real `pulumi` CLI against a sandbox host, holds the provider
+at a named step (`PULUMI_DOCKER_MACHINE_BREAK`, see `faultpoints.py`), injects a fault there
+(SIGKILL of pulumi, a dropped SSH connection, the host's link down, a power cut, dockerd killed, a
+full disk, a second stack), and then asserts what the host must always be: Docker running with
+either the old or the new configuration, the documented recovery plus one `pulumi up` converging,
+and `pulumi destroy` restoring the recorded original byte for byte with its mode.
+
+Which steps per fault (each a distinct path of the code; docs/reliability.md has the matrix):
+- pulumi killed (whole process group) at `started` and `waiting`: the host's deadline rolls back;
+  on a create, the re-create keeps the recorded original.
+- pulumi killed, provider orphaned (keeps running) at `waiting`: it must not confirm.
+- SSH sessions killed at `started` and `waiting`: the provider reconnects and finishes.
+- link down at `waiting` (lasting): the provider fails, the host rolls back by itself.
+- power cut at `waiting` (unconfirmed): the boot hook restores the old files before docker starts;
+  at `confirmed`: the new configuration stays.
+- dockerd killed at `waiting` (right after its restart): old or new, never none.
+- full /etc/docker (tmpfs): refused at staging, nothing changes.
+- two stacks at once: the second is refused at once, naming the holder.
+- clock an hour ahead and behind (libfaketime on the provider): the certificates still work.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .pulumi_cli import Stack, pulumi_binary
+from .test_docker_host import client, entry, host_stack, on_host
+
+pytestmark = pytest.mark.e2e
+
+CONFIRM = 10
+"""confirm_timeout of these stacks: how long a host waits before rolling back by itself."""
+ORIGINAL = '{"debug": true, "labels": ["original=yes"]}\n'
+STATE = "/var/lib/pulumi-docker-machine"
+
+
+class Run:
+    """`pulumi up` in the background, held at a breakpoint until released."""
+
+    def __init__(self, stack: Stack, step: str, tmp: Path) -> None:
+        self.marks = tmp / f"break-{step}-{time.monotonic_ns()}"
+        self.marks.mkdir()
+        self.step = step
+        env = stack.env({"PULUMI_DOCKER_MACHINE_BREAK": f"{step}:{self.marks}"})
+        cmd = [pulumi_binary(), "up", "--yes", "--skip-preview", "--non-interactive"]
+        self.proc = subprocess.Popen(
+            [*cmd, "--cwd", str(stack.workdir), "--stack", stack.stack],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+
+    def hit(self, timeout: float = 240) -> int:
+        """Wait until the provider holds at the breakpoint; its pid."""
+        marker = self.marks / self.step
+        deadline = time.monotonic() + timeout
+        while not marker.exists():
+            if self.proc.poll() is not None:
+                raise AssertionError(f"pulumi ended before {self.step}:\n{self.proc.stdout.read()}")  # type: ignore[union-attr]
+            if time.monotonic() > deadline:
+                raise AssertionError(f"breakpoint {self.step} not reached")
+            time.sleep(0.05)
+        return int(marker.read_text())
+
+    def release(self) -> None:
+        (self.marks / self.step).unlink(missing_ok=True)
+
+    def kill_all(self) -> None:
+        """SIGKILL pulumi and everything it started (the provider too): a machine that died."""
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(30)
+
+    @staticmethod
+    def recover(stack: Stack) -> None:
+        """After a killed run, drop the stack lock it left (docs/troubleshooting.md)."""
+        stack.run("cancel", "--yes")
+
+    def kill_pulumi_only(self) -> None:
+        """SIGKILL the pulumi CLI alone: its provider process is orphaned and keeps running."""
+        self.proc.kill()
+        self.proc.wait(30)
+
+    def finish(self, timeout: float = 300) -> tuple[int, str]:
+        out, _ = self.proc.communicate(timeout=timeout)
+        return self.proc.returncode, out
+
+
+def last_status(host: Any) -> dict[str, str]:
+    text = on_host(host, f"cat {STATE}/last-status 2>/dev/null || true")
+    return dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
+
+
+def wait_settled(host: Any, timeout: float = CONFIRM + 60) -> dict[str, str]:
+    """Wait until no transaction is left on the host (the agent finished by itself); its last status."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        busy = on_host(host, f"ls {STATE}/txn 2>/dev/null | grep -v tmp || true")
+        if not busy:
+            return last_status(host)
+        time.sleep(0.5)
+    raise AssertionError(f"a transaction is still on the host after {timeout} s")
+
+
+def daemon_json(host: Any) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(on_host(host, "cat /etc/docker/daemon.json"))
+    return data
+
+
+def labels(host: Any) -> list[str]:
+    return list(daemon_json(host).get("labels", []))
+
+
+def assert_running(host: Any) -> None:
+    """Docker answers on its local socket (whatever configuration it runs)."""
+    assert on_host(host, "systemctl is-active docker") == "active"
+    on_host(host, "timeout 20 docker version --format '{{.Server.Version}}'")
+
+
+def served_labels(host: Any) -> list[str]:
+    """The labels the running daemon reports: which configuration it really runs."""
+    return json.loads(on_host(host, "timeout 20 docker info --format '{{json .Labels}}'"))
+
+
+def stage_stack(pulumi_stack: Any, host: Any, stage: str, **extra: Any) -> Stack:
+    """A stack for `host` with label `stage=...`, its original daemon.json preset with mode 0640."""
+    return host_stack(
+        pulumi_stack, [entry(host, confirm_timeout=CONFIRM, **extra)], {"labels": [f"stage={stage}"]}
+    )
+
+
+def preset_original(host: Any) -> None:
+    on_host(
+        host,
+        f"printf '%s' '{ORIGINAL}' > /etc/docker/daemon.json && chmod 640 /etc/docker/daemon.json"
+        " && systemctl restart docker",
+    )
+
+
+def set_stage(stack: Stack, stage: str) -> None:
+    stack.config_set("daemon", json.dumps({"labels": [f"stage={stage}"]}))
+
+
+def assert_destroy_restores_original(stack: Stack, host: Any) -> None:
+    stack.destroy()
+    assert on_host(host, "cat /etc/docker/daemon.json") == ORIGINAL.strip()
+    assert on_host(host, "stat -c %a /etc/docker/daemon.json") == "640"
+    assert on_host(host, f"ls {STATE} /etc/docker/*.pem 2>/dev/null | wc -l") == "0"
+    assert_running(host)
+
+
+@contextmanager
+def held(stack: Stack, step: str, tmp: Path) -> Iterator[Run]:
+    run = Run(stack, step, tmp)
+    try:
+        yield run
+    finally:
+        if run.proc.poll() is None:
+            run.release()
+            try:
+                run.finish(120)
+            except subprocess.TimeoutExpired:
+                run.kill_all()
+
+
+def test_pulumi_killed_mid_create_then_recreated_keeps_the_original(pulumi_stack, test_hosts, tmp_path):
+    """Issue 10, case 1: kill -9 during a create; the re-create must not take our files for the original."""
+    host = test_hosts.one()
+    preset_original(host)
+    stack = stage_stack(pulumi_stack, host, "new")
+    with held(stack, "waiting", tmp_path) as run:
+        run.hit()
+        run.kill_all()
+    status = wait_settled(host)
+    assert status["state"] == "rolled-back" and "not confirmed" in status["reason"]
+    assert_running(host)
+    assert on_host(host, "cat /etc/docker/daemon.json") == ORIGINAL.strip()
+    # The documented recovery: the stack lock, then the pending create, then up again.
+    Run.recover(stack)
+    stack.run("refresh", "--yes", "--clear-pending-creates")
+    stack.up()
+    assert served_labels(host) == ["stage=new"] and daemon_json(host)["debug"] is True  # original kept
+    assert_destroy_restores_original(stack, host)
+
+
+def test_pulumi_killed_mid_update_rolls_back_by_itself_and_up_converges(pulumi_stack, test_hosts, tmp_path):
+    host = test_hosts.one()
+    preset_original(host)
+    stack = stage_stack(pulumi_stack, host, "old")
+    stack.up()
+    set_stage(stack, "new")
+    for step in ("started", "waiting"):
+        with held(stack, step, tmp_path) as run:
+            run.hit()
+            run.kill_all()
+        Run.recover(stack)
+        status = wait_settled(host)
+        assert status["state"] == "rolled-back", (step, status)
+        assert_running(host)
+        assert served_labels(host) == ["stage=old"] and labels(host) == ["stage=old"]
+    stack.up()
+    assert "stage=new" in served_labels(host)
+    assert_destroy_restores_original(stack, host)
+
+
+def test_an_orphaned_provider_does_not_confirm(pulumi_stack, test_hosts, tmp_path):
+    """Issue 10, case 3: pulumi dies, its provider keeps running; it must roll back, not finish the job."""
+    host = test_hosts.one()
+    stack = stage_stack(pulumi_stack, host, "old")
+    stack.up()
+    set_stage(stack, "new")
+    with held(stack, "waiting", tmp_path) as run:
+        provider = run.hit()
+        run.kill_pulumi_only()
+        assert Path(f"/proc/{provider}").exists()  # orphaned, still running
+        run.release()
+        status = wait_settled(host)
+    Run.recover(stack)
+    assert status["state"] == "rolled-back" and "pulumi stopped" in status["reason"]
+    assert "stage=old" in served_labels(host)
+
+
+def test_dropped_ssh_sessions_are_survived_and_a_lasting_outage_rolls_back(
+    pulumi_stack, test_hosts, tmp_path
+):
+    host = test_hosts.one()
+    stack = stage_stack(pulumi_stack, host, "one")
+    stack.up()
+    # sshd's sessions killed (issue 10, case 2): the provider reconnects and finishes the change.
+    for n, step in enumerate(("started", "waiting"), start=2):
+        set_stage(stack, str(n))
+        with held(stack, step, tmp_path) as run:
+            run.hit()
+            on_host(host, "pkill -KILL -f 'sshd: root@' || true")
+            run.release()
+            code, out = run.finish()
+        assert code == 0, out
+        assert f"stage={n}" in served_labels(host)
+    # The link goes down while the host waits for the confirmation: the host rolls back by itself.
+    stack.config_set(
+        "hosts", json.dumps([entry(host, confirm_timeout=CONFIRM, per_dial_timeout=3, dial_error_limit=2)])
+    )
+    set_stage(stack, "never")
+    with held(stack, "waiting", tmp_path) as run:
+        run.hit()
+        host.kill_network()
+        try:
+            run.release()
+            code, out = run.finish()
+        finally:
+            host.restore_network()
+    assert code != 0, out
+    status = wait_settled(host)
+    assert status["state"] == "rolled-back"
+    assert_running(host)
+    assert "stage=3" in served_labels(host)
+    stack.up()
+    assert "stage=never" in served_labels(host)
+
+
+def test_a_power_cut_before_confirmation_boots_on_the_old_configuration(pulumi_stack, test_hosts, tmp_path):
+    host = test_hosts.one()
+    preset_original(host)
+    stack = stage_stack(pulumi_stack, host, "old")
+    stack.up()
+    set_stage(stack, "new")
+    with held(stack, "waiting", tmp_path) as run:
+        run.hit()
+        host = host.reboot()  # the new files are in place, unconfirmed
+        run.release()
+        code, out = run.finish()
+    assert code != 0 and "interrupted" in out
+    assert last_status(host)["state"] == "rolled-back"
+    assert_running(host)
+    assert "stage=old" in served_labels(host)
+    # After a confirmation, a power cut keeps the new configuration.
+    with held(stack, "confirmed", tmp_path) as run:
+        run.hit()
+        run.release()
+        code, out = run.finish()
+    assert code == 0, out
+    host = host.reboot()
+    assert_running(host)
+    assert "stage=new" in served_labels(host)
+    assert_destroy_restores_original(stack, host)
+
+
+def test_dockerd_killed_right_after_its_restart(pulumi_stack, test_hosts, tmp_path):
+    host = test_hosts.one()
+    stack = stage_stack(pulumi_stack, host, "old")
+    stack.up()
+    set_stage(stack, "new")
+    with held(stack, "waiting", tmp_path) as run:
+        run.hit()
+        on_host(host, "kill -KILL $(systemctl show -p MainPID --value docker)")
+        run.release()
+        run.finish()
+    wait_settled(host)
+    assert_running(host)
+    assert served_labels(host)[-1] in ("stage=old", "stage=new")
+    stack.up()
+    assert "stage=new" in served_labels(host)
+
+
+def test_a_full_disk_fails_before_anything_changes(pulumi_stack, test_hosts, tmp_path):
+    host = test_hosts.one()
+    stack = stage_stack(pulumi_stack, host, "old")
+    stack.up()
+    pid = on_host(host, "systemctl show -p MainPID --value docker")
+    before = on_host(host, "sha256sum /etc/docker/* /etc/systemd/system/docker.service.d/*")
+    # /etc/docker becomes a small tmpfs holding the same files, then fills up.
+    on_host(
+        host,
+        "cp -a /etc/docker /tmp/docker-etc && mount -t tmpfs -o size=256k tmpfs /etc/docker"
+        " && cp -a /tmp/docker-etc/. /etc/docker/"
+        " && (dd if=/dev/zero of=/etc/docker/filler bs=4k 2>/dev/null; true)",
+    )
+    set_stage(stack, "new")
+    failed = stack.up(expect_fail=True)
+    assert "disk" in failed.stdout and "nothing was changed" in failed.stdout
+    on_host(host, "rm /etc/docker/filler")
+    assert on_host(host, "sha256sum /etc/docker/* /etc/systemd/system/docker.service.d/*") == before
+    assert on_host(host, "systemctl show -p MainPID --value docker") == pid
+    assert on_host(host, "ls -a /etc/docker | grep -c pdm || true") == "0"
+    stack.up()
+    assert "stage=new" in served_labels(host)
+
+
+def test_two_stacks_on_one_host_are_serialized(pulumi_stack, test_hosts, tmp_path):
+    host = test_hosts.one()
+    first = stage_stack(pulumi_stack, host, "first")
+    second = stage_stack(pulumi_stack, host, "second")
+    with held(first, "waiting", tmp_path) as run:
+        run.hit()
+        refused = second.up(expect_fail=True)
+        run.release()
+        code, out = run.finish()
+    assert "another change is in progress" in refused.stdout and "lock held by pulumi on" in refused.stdout
+    assert code == 0, out
+    assert "stage=first" in served_labels(host)
+
+
+@pytest.mark.parametrize("skew", ["+1h", "-1h"])
+def test_certificates_work_with_the_clock_an_hour_off(pulumi_stack, test_hosts, tmp_path, skew):
+    """The machine issuing certificates and the host disagree on the time by an hour either way."""
+    lib = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")
+    assert lib.exists(), "faketime is installed by scripts/bootstrap"
+    host = test_hosts.one()
+    stack = host_stack(pulumi_stack, [entry(host)])
+    stack.base_env.update(LD_PRELOAD=str(lib), FAKETIME=skew, FAKETIME_DONT_FAKE_MONOTONIC="1")
+    stack.up()
+    stack.base_env.pop("LD_PRELOAD")
+    docker = client(stack, tmp_path)
+    url = stack.outputs()[entry(host)["name"]]["docker_host"]
+    assert docker.text(url, "version", "--format", "{{.Server.Os}}") == "linux"

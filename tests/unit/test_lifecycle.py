@@ -1,0 +1,206 @@
+"""DockerHost's lifecycle (create, update, read, delete) driven through an in-memory host."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from pulumi_docker_machine import lifecycle
+from pulumi_docker_machine.daemon import paths
+from pulumi_docker_machine.errors import ChangeNotAppliedError, DockerMachineError, HostBusyError
+from pulumi_docker_machine.pki.issue import LeafUsage
+from pulumi_docker_machine.spec.host import HostSpec
+
+from ..throwaway_pki import new_ca
+from .fake_host import FakeHost, fake_tls_check
+
+pytestmark = pytest.mark.unit
+
+CA = new_ca("unit CA")
+SERVER = CA.issue(LeafUsage.SERVER, "server", ip_addresses=["10.0.0.5"])
+CLIENT = CA.issue(LeafUsage.CLIENT, "client")
+ORIGINAL_JSON = '{"debug": true}\n'
+
+
+def spec(**overrides: Any) -> HostSpec:
+    inputs: dict[str, Any] = {
+        "connection": {"host": "10.0.0.5", "private_key": "unused by the fake"},
+        "ca_cert_pem": CA.pem,
+        "server_cert_pem": SERVER[0],
+        "server_key_pem": SERVER[1],
+        "client_cert_pem": CLIENT[0],
+        "client_key_pem": CLIENT[1],
+        "daemon": {"labels": ["stage=one"]},
+        **overrides,
+    }
+    return HostSpec.from_inputs(inputs)
+
+
+def apply(host: FakeHost, state: dict[str, Any] | None = None, **overrides: Any) -> dict[str, Any]:
+    return lifecycle.apply(host, spec(**overrides), state, tls_check=fake_tls_check).to_dict()  # type: ignore[arg-type]
+
+
+def host_with_own_json(mode: int = 0o600) -> FakeHost:
+    return FakeHost(files={paths.DAEMON_JSON: (ORIGINAL_JSON, mode)})
+
+
+def test_create_records_the_original_then_applies_and_confirms() -> None:
+    host = host_with_own_json()
+    out = apply(host)
+    assert host.original is not None and host.original.daemon_json == ORIGINAL_JSON
+    assert host.original.daemon_json_mode == 0o600 and host.original.had_docker
+    daemon = json.loads(host.files[paths.DAEMON_JSON][0])
+    assert daemon["debug"] is True and daemon["tlsverify"] is True and daemon["labels"] == ["stage=one"]
+    assert host.files[paths.SERVER_KEY] == (SERVER[1], 0o600)
+    assert out["last_change"].startswith("confirmed") and out["transaction"]
+    assert out["restarted"] and not out["installed_docker"] and out["engine_version"] == "20.10.24"
+    assert host.pending is None and host.restarts == 1
+
+
+def test_noop_apply_changes_nothing_and_does_not_restart() -> None:
+    host = host_with_own_json()
+    state = apply(host)
+    pid, restarts, calls = host.pid, host.restarts, len(host.calls)
+    again = apply(host, state)
+    assert (host.pid, host.restarts) == (pid, restarts)
+    assert not again["restarted"] and again["transaction"] == state["transaction"]
+    assert host.calls[calls:] == ["probe"]
+
+
+def test_a_second_create_after_a_cut_off_one_keeps_the_recorded_original() -> None:
+    """Issue 10, case 1: a re-create must never take our own daemon.json for the original."""
+    host = host_with_own_json()
+    apply(host)  # the first create reached the host, but its state was lost (pulumi killed)
+    apply(host, None)  # `pulumi up` again: a create with no state
+    assert host.original is not None and host.original.daemon_json == ORIGINAL_JSON
+    lifecycle.remove(host, spec(), {}, uninstall=False)
+    assert host.files == {paths.DAEMON_JSON: (ORIGINAL_JSON, 0o600)}
+
+
+def test_a_daemon_that_does_not_start_rolls_back_on_the_host() -> None:
+    host = host_with_own_json()
+    state = apply(host)
+    before = dict(host.files)
+    with pytest.raises(ChangeNotAppliedError, match="did not start") as caught:
+        apply(host, state, daemon={"extra": {"log-level": "loudest"}})
+    assert caught.value.state == "rolled-back"
+    assert host.files == before and host.running
+
+
+def test_a_failed_client_side_tls_check_aborts_and_the_host_rolls_back() -> None:
+    host = host_with_own_json()
+    state = apply(host)
+    before = dict(host.files)
+    host.tls_fails = True
+    with pytest.raises(ChangeNotAppliedError, match="did not answer /_ping"):
+        apply(host, state, daemon={"labels": ["stage=two"]})
+    assert host.files == before and host.running and host.last and host.last.state == "rolled-back"
+
+
+def test_a_connection_lost_before_confirming_leaves_the_host_to_roll_back_by_itself() -> None:
+    host = host_with_own_json()
+    state = apply(host)
+    before = dict(host.files)
+    host.cut_off_at = "signal"
+    with pytest.raises(DockerMachineError, match="connection lost"):
+        apply(host, state, daemon={"labels": ["stage=two"]})
+    assert host.pending is not None  # waiting for a confirmation that will not come
+    host.deadline_passes()
+    assert host.files == before and host.running
+    # The next run reports the rollback and converges.
+    out = apply(host, state, daemon={"labels": ["stage=two"]})
+    assert json.loads(host.files[paths.DAEMON_JSON][0])["labels"] == ["stage=two"]
+    assert out["last_change"].startswith("confirmed")
+
+
+def test_an_interrupted_transaction_found_by_the_next_run_is_rolled_back_first() -> None:
+    host = host_with_own_json()
+    state = apply(host)
+    host.cut_off_at = "signal"
+    with pytest.raises(DockerMachineError):
+        apply(host, state, daemon={"labels": ["stage=two"]})
+    apply(host, state, daemon={"labels": ["stage=three"]})
+    assert "recover" in host.calls
+    assert json.loads(host.files[paths.DAEMON_JSON][0])["labels"] == ["stage=three"]
+
+
+def test_a_busy_host_is_refused_at_once_and_left_alone() -> None:
+    host = host_with_own_json()
+    host.lock_owner = "pulumi on ci-7 (pid 42, uid 0)"
+    with pytest.raises(HostBusyError, match="ci-7"):
+        apply(host)
+    assert host.files == {paths.DAEMON_JSON: (ORIGINAL_JSON, 0o600)} and host.original is None
+
+
+def test_a_full_disk_fails_before_anything_changes() -> None:
+    host = host_with_own_json()
+    host.disk_full = True
+    with pytest.raises(ChangeNotAppliedError, match="disk full"):
+        apply(host)
+    assert host.files == {paths.DAEMON_JSON: (ORIGINAL_JSON, 0o600)} and host.restarts == 0
+
+
+def test_validate_refuses_a_bad_setting_before_any_restart() -> None:
+    host = host_with_own_json()
+    host.can_validate = True
+    state = apply(host)
+    restarts, pid = host.restarts, host.pid
+    with pytest.raises(ChangeNotAppliedError, match="--validate"):
+        apply(host, state, daemon={"extra": {"log-level": "loudest"}})
+    assert (host.restarts, host.pid) == (restarts, pid)
+
+
+def test_destroy_restores_the_original_byte_for_byte_with_its_mode_and_forgets() -> None:
+    host = host_with_own_json(mode=0o640)
+    state = apply(host)
+    lifecycle.remove(host, spec(), state, uninstall=False)
+    assert host.files == {paths.DAEMON_JSON: (ORIGINAL_JSON, 0o640)}
+    assert paths.DROPIN_DIR not in host.dirs and host.original is None and host.running
+
+
+def test_destroy_of_a_host_without_daemon_json_leaves_none() -> None:
+    host = FakeHost()
+    state = apply(host)
+    lifecycle.remove(host, spec(), state, uninstall=False)
+    assert host.files == {}
+
+
+def test_docker_installed_by_us_is_recorded_and_removed_on_request() -> None:
+    host = FakeHost(has_docker=False, running=False)
+    state = apply(host)
+    assert host.installs == 1 and state["installed_docker"]
+    apply(host, None)  # a re-create must still know we installed it
+    assert host.original is not None and not host.original.had_docker
+    lifecycle.remove(host, spec(), state, uninstall=True)
+    assert not host.has_docker
+
+
+def test_install_method_none_refuses_before_anything_changes() -> None:
+    host = FakeHost(has_docker=False, running=False)
+    with pytest.raises(DockerMachineError, match="install_method is 'none'"):
+        apply(host, install_method="none")
+    assert host.installs == 0 and host.files == {}
+
+
+def test_hosts_from_older_versions_take_the_original_from_the_state() -> None:
+    host = host_with_own_json()
+    state = apply(host)
+    host.original = None  # a host configured before the record existed
+    apply(host, {**state, "base_daemon_json": '{"old": 1}\n'})
+    assert host.original is not None and host.original.daemon_json == '{"old": 1}\n'
+
+
+def test_read_reports_hand_edits_and_a_rollback_nobody_saw() -> None:
+    host = host_with_own_json()
+    state = apply(host)
+    assert lifecycle.observe(host, state)["drift"] == {}  # type: ignore[arg-type]
+    host.files[paths.CA_CERT] = ("edited", 0o644)
+    drift = lifecycle.observe(host, state)["drift"]  # type: ignore[arg-type]
+    assert drift == {paths.CA_CERT: "changed on host"}
+    host.cut_off_at = "signal"
+    with pytest.raises(DockerMachineError):
+        apply(host, state, daemon={"labels": ["stage=two"]})
+    host.deadline_passes()
+    drift = lifecycle.observe(host, state)["drift"]  # type: ignore[arg-type]
+    assert drift["last change"].startswith("rolled-back at") and "not confirmed" in drift["last change"]
