@@ -57,4 +57,14 @@ class ChangeNotAppliedError(DockerMachineError):
 
     def __init__(self, host: str, state: str, reason: str) -> None:
         self.host, self.state, self.reason = host, state, reason
-        super().__init__(f"{host}: the change was {state}: {reason}")
+        said = _CHANGE_ENDED.get(state, f"the change ended {state}")
+        super().__init__(f"{host}: {said}: {reason}")
+
+
+_CHANGE_ENDED = {
+    "rolled-back": "the change was rolled back",
+    "failed": "the change failed",
+    "refused": "the change was refused",
+    "timeout": "the change did not finish in time",
+    "lost": "the change did not start",
+}

@@ -106,7 +106,7 @@ def test_drift_names_what_changed() -> None:
         paths.SERVER_KEY: "missing on host",
         paths.DAEMON_JSON: "missing on host",
         "change in progress": "held by pulumi on ci-7 (pid 42, uid 0)",
-        "last change": "rolled-back at 2023-11-14 22:13:20Z: not confirmed within 120s",
+        "last change": "rolled back at 2023-11-14 22:13:20Z: not confirmed within 120s",
     }
     assert plan.drift({paths.CA_CERT: "a" * 64}, f, "1-aa") == {
         "change in progress": "held by pulumi on ci-7 (pid 42, uid 0)"

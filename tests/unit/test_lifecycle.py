@@ -203,4 +203,4 @@ def test_read_reports_hand_edits_and_a_rollback_nobody_saw() -> None:
         apply(host, state, daemon={"labels": ["stage=two"]})
     host.deadline_passes()
     drift = lifecycle.observe(host, state)["drift"]  # type: ignore[arg-type]
-    assert drift["last change"].startswith("rolled-back at") and "not confirmed" in drift["last change"]
+    assert drift["last change"].startswith("rolled back at") and "not confirmed" in drift["last change"]

@@ -183,6 +183,8 @@ def test_without_validate_support_dockerd_is_never_asked(root: Root) -> None:
     assert "VALIDATE_FILE=''" in transaction.agent_script(t, "systemd")
     root.run(transaction.begin_script(t, "systemd"))
     assert root.wait(t.id, "waiting").state == "waiting"  # the stub daemon starts on anything
+    root.run(transaction.signal_script(t.id, True))
+    assert root.wait(t.id).state == "confirmed"
 
 
 def test_a_second_change_is_refused_at_once_while_the_lock_is_held(root: Root) -> None:

@@ -148,7 +148,7 @@ def describe(status: Status) -> str:
     when = (
         datetime.fromtimestamp(status.updated, UTC).strftime("%Y-%m-%d %H:%M:%SZ") if status.updated else "?"
     )
-    text = f"{status.state} at {when}"
+    text = f"{status.state.replace('-', ' ')} at {when}"
     return f"{text}: {status.reason}" if status.reason else text
 
 

@@ -52,6 +52,8 @@ class MachineArgs:
     """Store directory for client files (default `~/.docker/machine`)."""
     docker_context: Input[bool] | None = None
     """Create a Docker context named after the machine (default true)."""
+    confirm_timeout: Input[int] | None = None
+    """Seconds the host waits for a change to be confirmed before rolling it back (default 120)."""
 
 
 def _field(connection: Any, name: str) -> Any:
@@ -133,6 +135,7 @@ class Machine(pulumi.ComponentResource):
                 install_method=args.install_method,
                 install_command=args.install_command,
                 address=args.address,
+                confirm_timeout=args.confirm_timeout,
             ),
             child,
         )
