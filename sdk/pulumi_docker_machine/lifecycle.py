@@ -77,7 +77,8 @@ def apply(
     if source is not None or (facts.init_system == "systemd" and not facts.recover_hook):
         host.setup(source, facts.init_system)
         facts = host.probe()
-    if not facts.has_docker:
+    installed = not facts.has_docker
+    if installed:
         facts = _install(host, spec, facts, progress)
     change = plan.plan_apply(spec, facts)
     engine: tlsprobe.Engine | None = None
@@ -98,7 +99,13 @@ def apply(
         txn_id = txn.id
         files = ", ".join(change.changed) or "no files"
         progress(f"applying {files}; restarting docker (transaction {txn.id})")
-        final, engine = _run(host, spec, facts, txn, progress, tls_check)
+        try:
+            final, engine = _run(host, spec, facts, txn, progress, tls_check)
+        except ChangeNotAppliedError:
+            if source is not None and not installed:
+                # A first touch that ended cleanly without a change: leave no record or hook behind.
+                host.forget()
+            raise
     elif spec.client_cert_pem and spec.client_key_pem:
         progress(f"checking TLS on {spec.advertised_address}:{spec.daemon.tls_port}")
         engine = _checked(host, spec, tls_check)

@@ -19,6 +19,7 @@ Which steps per fault (each a distinct path of the code; docs/reliability.md has
 - full /etc/docker (tmpfs): refused at staging, nothing changes.
 - two stacks at once: the second is refused at once, naming the holder.
 - certificates issued an hour ahead of and behind the host's clock: the daemon still accepts them.
+- dpkg's lock held by another package manager run during the install: the install waits for it.
 """
 
 from __future__ import annotations
@@ -417,3 +418,29 @@ def test_certificates_issued_an_hour_off_the_hosts_clock_work(pulumi_stack, test
     stack.up()  # DockerHost's own client-side TLS check already uses the skewed client certificate
     docker = DockerTLS(tmp_path / "client", pems["ca"], pems["client"], pems["client-key"])
     assert docker.text(stack.outputs()["docker_host"], "version", "--format", "{{.Server.Os}}") == "linux"
+
+
+def test_install_waits_for_a_dpkg_lock_held_by_another_process(pulumi_stack, test_hosts, tmp_path):
+    """Another package manager run holds dpkg's lock while Docker is to be installed: we wait for it."""
+    host = test_hosts.one(variant="base")
+    package = tmp_path / "holder"
+    (package / "DEBIAN").mkdir(parents=True)
+    (package / "DEBIAN" / "control").write_text(
+        "Package: pdm-lock-holder\nVersion: 1\nArchitecture: all\nMaintainer: tests <t@example.invalid>\n"
+        "Description: holds the dpkg lock for a while\n"
+    )
+    (package / "DEBIAN" / "preinst").write_text("#!/bin/sh\nsleep 15\n")
+    (package / "DEBIAN" / "preinst").chmod(0o755)
+    subprocess.run(
+        ["dpkg-deb", "--build", str(package), str(host.root_path / "root" / "holder.deb")], check=True
+    )
+    on_host(host, "setsid dpkg -i /root/holder.deb </dev/null >/root/holder.log 2>&1 &")
+    deadline = time.monotonic() + 30
+    while "pdm-lock-holder" not in on_host(host, "cat /var/log/dpkg.log 2>/dev/null || true"):
+        assert time.monotonic() < deadline, "dpkg never started"
+        time.sleep(0.2)
+    stack = host_stack(pulumi_stack, [entry(host)])
+    stack.up()
+    log = on_host(host, "grep -E ' status installed (pdm-lock-holder|docker.io):' /var/log/dpkg.log")
+    assert [line.split()[-2].split(":")[0] for line in log.splitlines()] == ["pdm-lock-holder", "docker.io"]
+    assert_running(host)

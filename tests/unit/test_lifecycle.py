@@ -88,6 +88,14 @@ def test_a_daemon_that_does_not_start_rolls_back_on_the_host() -> None:
     assert host.files == before and host.running
 
 
+def test_a_first_create_that_rolls_back_leaves_no_record_or_hook() -> None:
+    host = host_with_own_json()
+    with pytest.raises(ChangeNotAppliedError):
+        apply(host, daemon={"extra": {"log-level": "loudest"}})
+    assert host.files == {paths.DAEMON_JSON: (ORIGINAL_JSON, 0o600)} and paths.DROPIN_DIR not in host.dirs
+    assert host.original is None and not host.recover_hook and host.running
+
+
 def test_a_failed_client_side_tls_check_aborts_and_the_host_rolls_back() -> None:
     host = host_with_own_json()
     state = apply(host)

@@ -10,7 +10,8 @@ if command -v apt-get >/dev/null 2>&1; then
   if [ $code -ne 0 ] || printf '%s\\n' "$out" | grep -qE '^(W|E|Err):'; then
     printf '%s\\n' "$out" >&2; echo "apt-get update could not read every package source" >&2; exit 20
   fi
-  apt-get install -y -q docker.io >&2 || exit $?
+  # Another package manager run (unattended-upgrades, a person) holds dpkg's lock: wait for it, bounded.
+  apt-get -o DPkg::Lock::Timeout=120 install -y -q docker.io >&2 || exit $?
 elif command -v dnf >/dev/null 2>&1; then dnf install -y docker >&2 || exit $?
 elif command -v yum >/dev/null 2>&1; then yum install -y docker >&2 || exit $?
 elif command -v apk >/dev/null 2>&1; then apk add --no-cache docker >&2 || exit $?
