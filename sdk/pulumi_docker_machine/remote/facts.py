@@ -1,4 +1,4 @@
-"""Read-only probes of a host in one round trip: a shell script and its (pure) parser."""
+"""What a host looks like: the read-only probe script (one round trip) and its parser (pure)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ from dataclasses import dataclass, field
 
 from ..daemon import paths
 from ..daemon.transaction import Status, parse_status
-from ..errors import RemoteCommandError
-from .session import Session
 
 _MARK = "@@pdm:"
 
@@ -178,13 +176,3 @@ def _parse_original(text: str) -> Original | None:
 def _decode_file(section: str) -> str | None:
     text = section.strip()
     return None if text == "absent" else base64.b64decode(text).decode()
-
-
-def probe(session: Session) -> HostFacts:
-    """All facts in one SSH round trip."""
-    result = session.script("probe host facts", PROBE_SCRIPT)
-    try:
-        return parse(result.stdout)
-    except ValueError as exc:
-        label = session.spec.label
-        raise RemoteCommandError(label, "probe host facts", "sh -s", result.exit_code, str(exc)) from exc

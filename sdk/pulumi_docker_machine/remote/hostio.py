@@ -16,7 +16,7 @@ from ..daemon.transaction import OriginalSource, Status, Transaction
 from ..errors import ConnectError, HostBusyError, RemoteCommandError
 from ..spec.connection import ConnectionSpec
 from . import tlsprobe
-from .facts import HostFacts, probe
+from .facts import PROBE_SCRIPT, HostFacts, parse
 from .session import Session
 
 T = TypeVar("T")
@@ -65,7 +65,13 @@ class SshHost:
         return self.session.host_keys
 
     def probe(self) -> HostFacts:
-        return probe(self.session)
+        """All facts in one round trip."""
+        result = self.session.script("probe host facts", PROBE_SCRIPT)
+        try:
+            return parse(result.stdout)
+        except ValueError as exc:
+            step = "probe host facts"
+            raise RemoteCommandError(self.label, step, "sh -s", result.exit_code, str(exc)) from exc
 
     def setup(self, original: OriginalSource | None, init_system: str) -> None:
         self.session.script("record the host's original", transaction.setup_script(original, init_system))
