@@ -273,7 +273,7 @@ def _refuse_unless(host: HostIO, status: Status, wanted: str, txn_id: str) -> No
             " by itself (see /var/lib/pulumi-docker-machine/last-status on the host)"
         )
     elif status.state == "lost":
-        reason = f"transaction {txn_id} did not start or left no status"
+        reason = f"transaction {txn_id} did not start or left no status ({status.reason or 'no details'})"
     else:
         reason = status.reason or status.state
     raise ChangeNotAppliedError(host.label, status.state, reason)

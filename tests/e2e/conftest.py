@@ -20,8 +20,12 @@ def pulumi_stack(tmp_path: Path) -> Callable[..., Stack]:
     """
     made: list[Stack] = []
 
-    def make(program: str, name: str = "t", env: dict[str, str] | None = None) -> Stack:
-        stack = Stack(tmp_path / f"{name}-{len(made)}", program, name=name, env=env)
+    def make(
+        program: str, name: str = "t", env: dict[str, str] | None = None, refresh_always: bool = False
+    ) -> Stack:
+        stack = Stack(
+            tmp_path / f"{name}-{len(made)}", program, name=name, env=env, refresh_always=refresh_always
+        )
         made.append(stack)
         return stack
 

@@ -36,6 +36,7 @@ class Stack:
         name: str = "t",
         stack: str = "dev",
         env: dict[str, str] | None = None,
+        refresh_always: bool = False,
     ) -> None:
         self.workdir = workdir
         self.base_env = dict(env or {})
@@ -44,8 +45,9 @@ class Stack:
         self.backend = workdir / "backend"
         self.backend.mkdir(parents=True, exist_ok=True)
         venv = Path(sys.prefix)
+        options = "options:\n  refresh: always\n" if refresh_always else ""
         (workdir / "Pulumi.yaml").write_text(
-            f"name: {name}\nruntime:\n  name: python\n  options:\n    virtualenv: {venv}\n"
+            f"name: {name}\nruntime:\n  name: python\n  options:\n    virtualenv: {venv}\n{options}"
         )
         self.write_program(program)
         self.run("stack", "init", stack)

@@ -21,7 +21,9 @@ EXAMPLES = PROJECT_ROOT / "examples"
 def example(pulumi_stack: Any, name: str, tmp_path: Path) -> Stack:
     """An example's program in its own stack, with a private machine store and docker config."""
     env = {"MACHINE_STORAGE_PATH": str(tmp_path / "store"), "DOCKER_CONFIG": str(tmp_path / "docker")}
-    return pulumi_stack((EXAMPLES / name / "__main__.py").read_text(), name=f"pdm-{name}", env=env)
+    refresh = "refresh: always" in (EXAMPLES / name / "Pulumi.yaml").read_text()
+    program = (EXAMPLES / name / "__main__.py").read_text()
+    return pulumi_stack(program, name=f"pdm-{name}", env=env, refresh_always=refresh)
 
 
 def run(stack: Stack, *argv: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -85,6 +87,24 @@ def test_quickstart_context_env_ls_and_destroy(pulumi_stack, test_hosts, tmp_pat
     assert run(stack, "docker", "context", "inspect", "qs").returncode != 0
     assert not machine_dir.exists()
     assert cli(stack, "ls", "--format", "json").stdout.strip() == "[]"
+
+
+def test_a_plain_preview_shows_a_hand_edit_and_a_changed_host_key(pulumi_stack, test_hosts, tmp_path):
+    """The examples refresh before every preview and update (`options: refresh: always`)."""
+    host = test_hosts.one()
+    stack = quickstart(pulumi_stack, host, tmp_path, name="rf")
+    stack.up()
+    stack.preview("--expect-no-changes")
+    edit = host.root_exec('sed -i \'s/"tls": true/"tls": true, "debug": true/\' /etc/docker/daemon.json')
+    assert edit.returncode == 0, edit.stderr
+    drifted = stack.preview("--diff")
+    assert "/etc/docker/daemon.json" in drifted.stdout and "changed on host" in drifted.stdout
+    stack.up()
+    assert '"debug"' not in host.root_exec("cat /etc/docker/daemon.json").stdout
+    stack.preview("--expect-no-changes")
+    host.regenerate_host_key(trust=False)
+    for refused in (stack.preview(expect_fail=True), stack.up(expect_fail=True)):
+        assert "host key mismatch" in refused.stdout + refused.stderr
 
 
 def test_ls_reports_a_stopped_host_as_unreachable(pulumi_stack, test_hosts, tmp_path):

@@ -445,7 +445,12 @@ while :; do
   elif [ -f "$L" ] && grep -qx {_q("id=" + txn_id)} "$L"; then
     if idle; then cat "$L"; exit 0; fi
   elif [ ! -d "$T" ]; then
-    echo state=lost; exit 0
+    echo state=lost
+    last=$(tr '\n' ' ' < "$L" 2>/dev/null | cut -c1-400)
+    log=$(journalctl -u {_q("pdm-txn-" + txn_id)} -n 8 --no-pager -o cat 2>/dev/null |
+      tr '\n' ' ' | cut -c1-800)
+    echo "reason=its directory is gone; last status: ${{last:-none}}; its unit said: ${{log:-nothing}}"
+    exit 0
   fi
   n=$((n+1))
   if [ $n -ge {rounds} ]; then cat "$T/status" 2>/dev/null; echo state=timeout; exit 0; fi

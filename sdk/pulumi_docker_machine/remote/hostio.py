@@ -51,6 +51,7 @@ class SshHost:
         self.spec = spec
         self.pins = dict(pins or {})
         self.session = Session(spec, self.pins)
+        self.cut_while_starting = ""
 
     @property
     def label(self) -> str:
@@ -87,7 +88,8 @@ class SshHost:
             "upload and start the change", transaction.begin_script(txn, init_system), check=False
         )
         if result.exit_code == -1:
-            # Cut off while starting: reconnect; the next wait tells whether the agent runs.
+            # Cut off while starting (no exit status): reconnect; the next wait tells whether it runs.
+            self.cut_while_starting = result.stderr.strip()[-300:] or "no exit status"
             self.session.transport.close()
             self.session = Session(self.spec, self.pins)
             return
@@ -103,8 +105,11 @@ class SshHost:
         result = self._reconnecting(
             lambda: self.session.script("wait for the change", script, timeout=timeout + 30)
         )
-        status = transaction.parse_status(result.stdout)
-        return status or Status(id=txn_id, state="lost")
+        status = transaction.parse_status(result.stdout) or Status(id=txn_id, state="lost")
+        if status.state == "lost" and self.cut_while_starting:
+            reason = f"the connection dropped while starting it ({self.cut_while_starting}); {status.reason}"
+            return Status(txn_id, "lost", reason=reason)
+        return status
 
     def signal(self, txn_id: str, confirm: bool, reason: str = "") -> None:
         script = transaction.signal_script(txn_id, confirm, reason)
