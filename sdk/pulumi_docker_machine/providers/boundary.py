@@ -38,8 +38,13 @@ _PLACEHOLDERS: dict[str, Callable[[tuple[Any, ...]], Any]] = {
 
 
 def check_result(inputs: dict[str, Any], errors: Iterable[ValidationError]) -> CheckResult:
-    """The engine's answer to `check`: normalised inputs, one failure per problem, named by field path."""
-    return CheckResult(inputs, [CheckFailure(error.field, error.reason) for error in errors])
+    """The engine's answer to `check`: normalised inputs, one failure per problem, `path: reason`.
+
+    The failure's `property` stays empty: for a property the engine prints `property NAME value
+    {VALUE} has a problem`, with the program's whole top-level input as VALUE, secrets unmasked
+    (`{&{{...}}}`) and PEMs included. The field path leads the reason instead.
+    """
+    return CheckResult(inputs, [CheckFailure("", str(error)) for error in errors])
 
 
 def reports_errors(method: Method) -> Method:

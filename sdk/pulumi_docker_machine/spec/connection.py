@@ -80,9 +80,7 @@ def _ssh_private_key(field: str, raw: Any) -> str:
     """A private key in OpenSSH or PEM form (checked by shape only: it may be encrypted)."""
     key = _secret_text(field, raw)
     if not re.search(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----", key) or "-----END" not in key:
-        raise ValidationError(
-            field, "is not a private key (expected `-----BEGIN ... PRIVATE KEY-----`, e.g. a key file's text)"
-        )
+        raise ValidationError(field, "is not a private key (give the text of a key file, OpenSSH or PEM)")
     return key
 
 

@@ -58,10 +58,10 @@ class Reader:
         self.errors.append(ValidationError(self.path(field), message))
 
     def only(self, fields: Iterable[str]) -> None:
-        """Refuse every input that is not one of `fields`."""
+        """Refuse every input that is not one of `fields` (the engine's own `__provider` aside)."""
         allowed = set(fields)
         for name in sorted(set(self.inputs) - allowed):
-            if self.inputs[name] is not None:
+            if self.inputs[name] is not None and not name.startswith("__"):
                 self.fail(name, f"is not a known field (known: {', '.join(sorted(allowed))})")
 
     def read(self, field: str, parse: Parser, default: Any = REQUIRED) -> None:
