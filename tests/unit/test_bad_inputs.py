@@ -521,3 +521,17 @@ def test_bad_input(name: str) -> None:
 def test_the_table_is_big_enough() -> None:
     refused = [row for row in ROWS.values() if not row.accepted]
     assert len(ROWS) >= 60 and len(refused) >= 60
+
+
+def test_state_with_an_expired_certificate_still_reads() -> None:
+    """Expiry refuses new inputs at check; refresh and destroy read the state back all the same."""
+    old_server = EXPIRED.issue(issue.LeafUsage.SERVER, "server", ["10.0.0.5"])
+    state = {
+        **HOST,
+        "ca_cert_pem": EXPIRED.pem,
+        "server_cert_pem": old_server[0],
+        "server_key_pem": old_server[1],
+    }
+    state.update(client_cert_pem=None, client_key_pem=None)
+    assert [error.field for error in HostSpec.check(state)[1]] == ["ca_cert_pem"]
+    assert HostSpec.from_inputs(state).ca_cert_pem == EXPIRED.pem

@@ -149,6 +149,7 @@ class CertificateAuthoritySpec(CertificateSpec):
             reader.values[name] = None
         reader.read("existing_cert_pem", values.ca_certificate_pem)
         reader.read("existing_private_key_pem", values.private_key_pem)
+        values.not_expired(reader, "existing_cert_pem")
         reader.read("key_type", _key_type, None)
         values.key_pair(reader, "existing_cert_pem", "existing_private_key_pem")
         if reader.known("existing_private_key_pem"):
@@ -186,6 +187,7 @@ class LeafCertSpec(CertificateSpec):
     def _read(cls, reader: Reader) -> None:
         reader.read("ca_cert_pem", values.ca_certificate_pem)
         reader.read("ca_private_key_pem", values.private_key_pem)
+        values.not_expired(reader, "ca_cert_pem")
         values.key_pair(reader, "ca_cert_pem", "ca_private_key_pem")
         cls._read_names(reader)
         reader.read("organization", values.text, None)

@@ -47,6 +47,7 @@ class ClientConfigSpec(SpecReader):
         reader.read("ca_pem", values.ca_certificate_pem)
         reader.read("cert_pem", values.certificate_pem)
         reader.read("key_pem", values.private_key_pem)
+        values.not_expired(reader, "ca_pem", "cert_pem")
         values.key_pair(reader, "cert_pem", "key_pem")
         values.signed_by(reader, "cert_pem", "ca_pem")
         reader.read("ssh_host", values.address, None)

@@ -84,6 +84,7 @@ def _check_install(reader: Reader) -> None:
 
 
 def _check_certificates(reader: Reader) -> None:
+    values.not_expired(reader, "ca_cert_pem", "server_cert_pem", "client_cert_pem")
     values.key_pair(reader, "server_cert_pem", "server_key_pem")
     values.signed_by(reader, "server_cert_pem", "ca_cert_pem")
     if reader.given("client_cert_pem") != reader.given("client_key_pem"):

@@ -33,8 +33,15 @@ class Reader:
     """Reads one mapping of inputs field by field: fills defaults, collects every error, skips unknowns."""
 
     def __init__(
-        self, inputs: Mapping[str, Any], prefix: str = "", errors: list[ValidationError] | None = None
+        self,
+        inputs: Mapping[str, Any],
+        prefix: str = "",
+        errors: list[ValidationError] | None = None,
+        checking: bool = False,
     ) -> None:
+        self.checking = checking
+        """Whether new inputs are checked (`check`): facts of the moment, such as expiry, count too.
+        Not when state is read back for read and delete, which must work with expired certificates."""
         self.inputs = dict(inputs)
         self.values: dict[str, Any] = {}
         self.errors: list[ValidationError] = [] if errors is None else errors
@@ -100,7 +107,7 @@ class Reader:
         if not isinstance(raw, Mapping):
             self.fail(field, f"must be an object of {spec.__name__.removesuffix('Spec').lower()} settings")
             return
-        child = Reader(raw, self.path(field), self.errors)
+        child = Reader(raw, self.path(field), self.errors, self.checking)
         built = spec.read(child)
         self.inputs[field] = child.inputs
         if built is not None:
@@ -133,7 +140,7 @@ class SpecReader:
     @classmethod
     def check(cls, inputs: Mapping[str, Any]) -> tuple[dict[str, Any], list[ValidationError]]:
         """The inputs with defaults filled in and values normalised, and every problem among them."""
-        reader = Reader(inputs)
+        reader = Reader(inputs, checking=True)
         cls.read(reader)
         return reader.inputs, reader.errors
 

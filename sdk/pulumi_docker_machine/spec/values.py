@@ -142,20 +142,26 @@ def private_key_pem(field: str, raw: Any) -> str:
 
 
 def certificate_pem(field: str, raw: Any) -> str:
-    """One PEM certificate, valid now (the message never shows it)."""
+    """One PEM certificate (the message never shows it)."""
     try:
-        cert = load_certificate(text(field, raw))
+        load_certificate(text(field, raw))
     except CertificateError as exc:
         raise ValidationError(field, str(exc)) from None
-    if cert.not_valid_after_utc <= clock.wall_now():
-        raise ValidationError(
-            field, f"expired on {cert.not_valid_after_utc:%Y-%m-%d %H:%M} UTC: give one that is valid now"
-        )
     return raw
 
 
+def not_expired(reader: Any, *fields: str) -> None:
+    """At check, record a failure on each of `fields` whose certificate has expired."""
+    for field in fields:
+        if reader.checking and reader.known(field) and reader.values[field]:
+            cert = load_certificate(reader.values[field])
+            if cert.not_valid_after_utc <= clock.wall_now():
+                expiry = f"{cert.not_valid_after_utc:%Y-%m-%d %H:%M}"
+                reader.fail(field, f"expired on {expiry} UTC: give one that is valid now")
+
+
 def ca_certificate_pem(field: str, raw: Any) -> str:
-    """A PEM CA certificate, valid now."""
+    """A PEM CA certificate."""
     certificate_pem(field, raw)
     if not is_ca(load_certificate(raw)):
         raise ValidationError(
