@@ -119,12 +119,23 @@ def test_bad_inputs_fail_with_one_line_and_change_nothing(pulumi_stack, test_hos
     cases.refused("up", f"connection.proxy: jump host root@{host.address}:1: unreachable after 3 attempt(s)")
     assert host_state(host) == before
 
-    # Accepted: the longest name the docs allow, a label number from stack config written as given.
-    cases.set({"name": "m" * 63, "daemon": {"labels": {"rack": 1}}, "confirm_timeout": "60"})
+    # Accepted: the longest name the docs allow, a label number from stack config written as given,
+    # pulumi-command's camelCase key name (the key, a plain string, still ends up a secret in the state).
+    cases.set(
+        {
+            "name": "m" * 63,
+            "daemon": {"labels": {"rack": 1}},
+            "confirm_timeout": "60",
+            "connection": {"private_key": None, "privateKey": "KEY", "port": "22"},
+        }
+    )
     stack.up()
     daemon_json = json.loads(on_host(host, "cat /etc/docker/daemon.json"))
     assert daemon_json["labels"] == ["rack=1"]
     assert stack.outputs()["docker_host"] == f"tcp://{host.address}:2376"
+    state = stack.state_text()
+    assert host.address in state and "m" * 63 in state
+    assert "PRIVATE KEY" not in state
 
 
 def test_sudo_password_and_unreachable_host_fail_fast_naming_the_field(pulumi_stack, test_hosts, tmp_path):

@@ -133,7 +133,7 @@ ROWS = {
     "unknown connection field": bad(
         H, HOST, {"connection.colour": "blue"}, "connection.colour", "not a known"
     ),
-    "camelCase name": ok(H, HOST, {"connection.dialErrorLimit": 5.0}, "connection.dial_error_limit", 5),
+    "camelCase name": ok(H, HOST, {"connection.dialErrorLimit": 5.0}, "connection.dialErrorLimit", 5),
     # connection: credentials
     "no credential": bad(
         H, HOST, {"connection.private_key": DROP}, "connection.private_key", "unless password"

