@@ -18,6 +18,8 @@ from pulumi_docker_machine.providers.certs import (
 from pulumi_docker_machine.providers.client import ClientConfigProvider
 from pulumi_docker_machine.providers.dockerhost import DaemonConfigProvider, DockerHostProvider
 from pulumi_docker_machine.resources.machine import _common_name
+from pulumi_docker_machine.spec.client import ClientConfigSpec
+from pulumi_docker_machine.spec.host import HostSpec
 
 from ..throwaway_pki import ssh_private_key
 
@@ -149,3 +151,17 @@ def test_every_machine_name_length_gives_common_names_that_fit(length: int) -> N
     name = "m" * length
     assert len(_common_name(name, " CA")) <= 64 and len(_common_name(name, "-client")) <= 64
     assert _common_name(name, "-client").startswith(name)
+
+
+def test_dockerhost_fields_come_from_the_spec_dataclass() -> None:
+    assert HostSpec.replacing_fields() == ("connection.host", "connection.port")
+    assert HostSpec.secret_fields() == (
+        "connection.password",
+        "connection.private_key",
+        "connection.private_key_password",
+        "connection.sudo_password",
+        "server_key_pem",
+        "client_key_pem",
+    )
+    assert "confirm_timeout" in HostSpec.input_fields()
+    assert ClientConfigSpec.replacing_fields() == ("name", "store")
