@@ -7,15 +7,18 @@ are plain strings here on purpose: no message may contain one, nor any PEM.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from pulumi_docker_machine.errors import ValidationError
 from pulumi_docker_machine.pki import issue, keys
 from pulumi_docker_machine.spec.cert import CertificateAuthoritySpec, ClientCertSpec, ServerCertSpec
 from pulumi_docker_machine.spec.client import ClientConfigSpec
-from pulumi_docker_machine.spec.daemon import DaemonConfigSpec
+from pulumi_docker_machine.spec.connection import ConnectionSpec
+from pulumi_docker_machine.spec.daemon import DaemonConfigSpec, DaemonSpec
 from pulumi_docker_machine.spec.host import HostSpec
 from pulumi_docker_machine.spec.reader import SpecReader
 
@@ -270,6 +273,9 @@ ROWS = {
     "label without value": bad(H, HOST, {"daemon": {"labels": ["novalue"]}}, "daemon.labels[0]", "key=value"),
     "label number": ok(H, HOST, {"daemon": {"labels": {"rack": 1.0}}}, "daemon.labels", ["rack=1"]),
     "label bool": ok(H, HOST, {"daemon": {"labels": {"gpu": True}}}, "daemon.labels", ["gpu=true"]),
+    "storage driver a list": bad(
+        H, HOST, {"daemon": {"storage_driver": ["zfs"]}}, "daemon.storage_driver", "unknown"
+    ),
     "storage driver": bad(
         H, HOST, {"daemon": {"storage_driver": "floppy"}}, "daemon.storage_driver", "unknown"
     ),
@@ -535,3 +541,31 @@ def test_state_with_an_expired_certificate_still_reads() -> None:
     state.update(client_cert_pem=None, client_key_pem=None)
     assert [error.field for error in HostSpec.check(state)[1]] == ["ca_cert_pem"]
     assert HostSpec.from_inputs(state).ca_cert_pem == EXPIRED.pem
+
+
+ODD_VALUES = [0, -1, 1.5, True, "", "x", [], {}, ["x"], [1], {"a": 1}, [{}], {"a": {"b": []}}]
+BASES = [
+    (HostSpec, HOST),
+    (HostSpec, {**HOST, "daemon": {}}),
+    (CertificateAuthoritySpec, CA_INPUTS),
+    (CertificateAuthoritySpec, ADOPT),
+    (ServerCertSpec, SERVER_CERT),
+    (ClientCertSpec, CLIENT_CERT),
+    (ClientConfigSpec, FILES),
+    (DaemonConfigSpec, DAEMON),
+]
+
+
+@pytest.mark.parametrize(("spec", "base"), BASES, ids=lambda v: getattr(v, "__name__", ""))
+def test_odd_values_in_any_field_give_named_errors_never_a_crash(spec, base) -> None:
+    paths = [f.name for f in dataclasses.fields(spec)]
+    paths += [f"connection.{f.name}" for f in dataclasses.fields(ConnectionSpec)] if spec is HostSpec else []
+    paths += [f"daemon.{f.name}" for f in dataclasses.fields(DaemonSpec)] if "daemon" in base else []
+    paths += (
+        [f"settings.{f.name}" for f in dataclasses.fields(DaemonSpec)] if spec is DaemonConfigSpec else []
+    )
+    for path in paths:
+        for value in ODD_VALUES:
+            _, errors = spec.check(Row(spec, base, {path: value}, path).inputs())
+            for error in errors:
+                assert isinstance(error, ValidationError) and error.reason

@@ -71,7 +71,7 @@ class DaemonConfig(pulumi.dynamic.Resource, module="docker-machine", name="Daemo
     """Validated, rendered daemon settings for one or more DockerHosts."""
 
     settings: Output[dict[str, Any]]
-    """The settings as given (pass to DockerHost)."""
+    """The settings as checked: defaults filled in, numbers as ints (pass to DockerHost)."""
     normalized: Output[dict[str, Any]]
     """The settings with defaults filled in."""
     daemon_json: Output[str]

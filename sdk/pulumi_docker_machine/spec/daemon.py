@@ -100,7 +100,7 @@ class DaemonSpec(SpecReader):
 
 def _choice(known: frozenset[str], what: str) -> Parser:
     def parse(field: str, raw: Any) -> str:
-        if raw not in known:
+        if not isinstance(raw, str) or raw not in known:
             raise ValidationError(field, f"unknown {what} {raw!r} (known: {', '.join(sorted(known))})")
         return str(raw)
 
