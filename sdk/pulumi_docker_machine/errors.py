@@ -11,7 +11,7 @@ class ValidationError(DockerMachineError):
     """An input is invalid; raised from check, before anything on a host changes."""
 
     def __init__(self, field: str, message: str) -> None:
-        self.field = field
+        self.field, self.reason = field, message
         super().__init__(f"{field}: {message}")
 
 
@@ -20,11 +20,11 @@ class CertificateError(DockerMachineError):
 
 
 class ConnectError(DockerMachineError):
-    """An SSH connection to a host failed (unreachable, auth, host key)."""
+    """An SSH connection to a host failed (unreachable, auth, host key); `field` names the input to fix."""
 
-    def __init__(self, host: str, message: str) -> None:
-        self.host = host
-        super().__init__(f"{host}: {message}")
+    def __init__(self, host: str, message: str, field: str | None = None) -> None:
+        self.host, self.field = host, field
+        super().__init__(f"{field}: {host}: {message}" if field else f"{host}: {message}")
 
 
 class HostKeyMismatchError(ConnectError):

@@ -10,15 +10,14 @@ import contextlib
 import hashlib
 import json
 import os
-import re
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import ValidationError
+from .spec.values import machine_name
 
-NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
 FILES = ("ca.pem", "cert.pem", "key.pem")
 
 
@@ -29,9 +28,8 @@ def default_store() -> Path:
 
 
 def check_name(name: str) -> str:
-    if not NAME.match(name):
-        raise ValidationError("name", f"{name!r} is not a machine name (letters, digits, . _ -; max 63)")
-    return name
+    """`name` if it is a machine name; ValidationError naming `name` otherwise."""
+    return machine_name("name", name)
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,9 @@ def test_preview_up_noop_refresh_destroy(pulumi_stack) -> None:
     assert '"labels": [\n    "smoke=1"\n  ]' in outputs["daemon_json"]
     state = stack.export()
     [resource] = resources_by_type(state, "DaemonConfig")
-    assert resource["outputs"]["settings"] == {"labels": ["smoke=1"], "tls_port": 12376}
+    settings = resource["outputs"]["settings"]  # as checked: defaults filled in, numbers as ints
+    assert settings["labels"] == ["smoke=1"] and settings["tls_port"] == 12376
+    assert settings["bind_address"] == "0.0.0.0"
 
     stack.up("--expect-no-changes")
     stack.refresh("--expect-no-changes")

@@ -12,7 +12,7 @@ from pulumi_docker_machine.errors import ChangeNotAppliedError, DockerMachineErr
 from pulumi_docker_machine.pki.issue import LeafUsage
 from pulumi_docker_machine.spec.host import HostSpec
 
-from ..throwaway_pki import new_ca
+from ..throwaway_pki import new_ca, ssh_private_key
 from .fake_host import FakeHost, fake_tls_check
 
 pytestmark = pytest.mark.unit
@@ -20,12 +20,13 @@ pytestmark = pytest.mark.unit
 CA = new_ca("unit CA")
 SERVER = CA.issue(LeafUsage.SERVER, "server", ip_addresses=["10.0.0.5"])
 CLIENT = CA.issue(LeafUsage.CLIENT, "client")
+SSH_KEY = ssh_private_key()
 ORIGINAL_JSON = '{"debug": true}\n'
 
 
 def spec(**overrides: Any) -> HostSpec:
     inputs: dict[str, Any] = {
-        "connection": {"host": "10.0.0.5", "private_key": "unused by the fake"},
+        "connection": {"host": "10.0.0.5", "private_key": SSH_KEY},
         "ca_cert_pem": CA.pem,
         "server_cert_pem": SERVER[0],
         "server_key_pem": SERVER[1],

@@ -21,19 +21,20 @@ from pulumi_docker_machine.pki.issue import LeafUsage
 from pulumi_docker_machine.remote import facts
 from pulumi_docker_machine.spec.host import HostSpec
 
-from ..throwaway_pki import new_ca
+from ..throwaway_pki import new_ca, ssh_private_key
 
 pytestmark = pytest.mark.unit
 
 CASES = sorted((Path(__file__).parent / "cases" / "plan").glob("*.json"))
 CA = new_ca("plan cases CA")
 SERVER = CA.issue(LeafUsage.SERVER, "server", ip_addresses=["10.0.0.5"])
+SSH_KEY = ssh_private_key()
 
 
 def _spec(inputs: dict[str, Any]) -> HostSpec:
     return HostSpec.from_inputs(
         {
-            "connection": {"host": "10.0.0.5", "private_key": "k"},
+            "connection": {"host": "10.0.0.5", "private_key": SSH_KEY},
             "ca_cert_pem": CA.pem,
             "server_cert_pem": SERVER[0],
             "server_key_pem": SERVER[1],

@@ -8,7 +8,6 @@ from typing import Any, ClassVar
 
 from cryptography import x509
 from pulumi.dynamic import (
-    CheckFailure,
     CheckResult,
     CreateResult,
     DiffResult,
@@ -30,6 +29,7 @@ from ..spec.cert import (
     LeafCertSpec,
     ServerCertSpec,
 )
+from .boundary import check_result, reports_errors
 
 OUTPUT_FIELDS = (
     "cert_pem",
@@ -78,13 +78,11 @@ class _CertificateProvider(ResourceProvider):
         """Whether a replacement can renew the certificate (not for an adopted CA)."""
         return True
 
+    @reports_errors
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        inputs, errors = self.SPEC.check(news)
-        failures = [
-            CheckFailure(error.field, str(error).removeprefix(f"{error.field}: ")) for error in errors
-        ]
-        return CheckResult(inputs, failures)
+        return check_result(*self.SPEC.check(news))
 
+    @reports_errors
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         replaces = changed_fields(olds, news, self.SPEC.replacing_fields())
         updates = changed_fields(olds, news, self.SPEC.UPDATABLE)
@@ -94,16 +92,19 @@ class _CertificateProvider(ResourceProvider):
             replaces.append(RENEWAL_PROPERTY)
         return DiffResult(changes=bool(replaces or updates), replaces=replaces, delete_before_replace=False)
 
+    @reports_errors
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Only the renewal window changes in place: keep the certificate, recompute the renewal flag."""
         outs = {**olds, **{field: news[field] for field in self.SPEC.UPDATABLE}}
         outs[RENEWAL_PROPERTY] = _ready_for_renewal(outs, clock.now())
         return UpdateResult(outs)
 
+    @reports_errors
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """The stored state as is (inputs included), with the renewal flag recomputed."""
         return ReadResult(id_, {**props, RENEWAL_PROPERTY: _ready_for_renewal(props, clock.now())})
 
+    @reports_errors
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         """Forget the certificate: nothing exists outside the state."""
 
@@ -116,6 +117,7 @@ class CertificateAuthorityProvider(_CertificateProvider):
     def _renewable(self, olds: Mapping[str, Any]) -> bool:
         return not olds.get("existing_cert_pem")
 
+    @reports_errors
     def create(self, props: dict[str, Any]) -> CreateResult:
         spec = CertificateAuthoritySpec.from_inputs(props)
         now = clock.now()
@@ -136,6 +138,7 @@ class _LeafProvider(_CertificateProvider):
 
     SPEC: ClassVar[type[LeafCertSpec]]
 
+    @reports_errors
     def create(self, props: dict[str, Any]) -> CreateResult:
         spec = self.SPEC.from_inputs(props)
         now = clock.now()

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 from pulumi.dynamic import (
-    CheckFailure,
     CheckResult,
     CreateResult,
     DiffResult,
@@ -16,24 +15,11 @@ from pulumi.dynamic import (
 )
 
 from .. import docker_context, store
-from ..diff import changed_fields, is_unknown
-from ..errors import ValidationError
+from ..diff import changed_fields
+from ..spec.client import ClientConfigSpec
+from .boundary import check_result, reports_errors
 
-INPUT_FIELDS = (
-    "name",
-    "store",
-    "docker_host",
-    "ca_pem",
-    "cert_pem",
-    "key_pem",
-    "ssh_host",
-    "ssh_port",
-    "ssh_user",
-    "host_key",
-    "cert_not_after",
-    "server_cert_not_after",
-    "docker_context",
-)
+INPUT_FIELDS = ClientConfigSpec.input_fields()
 
 
 def _store(props: dict[str, Any]) -> Path:
@@ -69,28 +55,27 @@ def _write(props: dict[str, Any]) -> dict[str, Any]:
 class ClientConfigProvider(ResourceProvider):
     """Writes ca.pem, cert.pem, key.pem (0600) and machine.json; creates the Docker context."""
 
+    @reports_errors
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        name = news.get("name")
-        if not is_unknown(name):
-            try:
-                store.check_name(str(name))
-            except ValidationError as exc:
-                return CheckResult(news, [CheckFailure("name", str(exc))])
-        return CheckResult(news, [])
+        return check_result(*ClientConfigSpec.check(news))
 
+    @reports_errors
     def create(self, props: dict[str, Any]) -> CreateResult:
         return CreateResult(props["name"], _write(props))
 
+    @reports_errors
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         changed = changed_fields(olds, news, INPUT_FIELDS)
-        replaces: list[str] = [f for f in ("name", "store") if f in changed]
+        replaces = [f for f in ClientConfigSpec.replacing_fields() if f in changed]
         return DiffResult(
             changes=bool(changed or olds.get("drift")), replaces=replaces, delete_before_replace=True
         )
 
+    @reports_errors
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         return UpdateResult(_write(news))
 
+    @reports_errors
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         seen = store.digest(_store(props), props["name"])
         drift = {
@@ -103,6 +88,7 @@ class ClientConfigProvider(ResourceProvider):
         inputs = {k: props.get(k) for k in INPUT_FIELDS}
         return ReadResult(id_, {**props, "drift": drift}, inputs={**inputs, "drift": drift})
 
+    @reports_errors
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         if props.get("context"):
             docker_context.remove(props["context"])

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from pulumi.dynamic import (
-    CheckFailure,
     CheckResult,
     CreateResult,
     DiffResult,
@@ -17,13 +16,14 @@ from pulumi.dynamic import (
 from .. import lifecycle
 from ..daemon import render
 from ..diff import changed_fields, is_unknown
-from ..errors import DockerMachineError, ValidationError
 from ..remote.hostio import SshHost
-from ..spec.daemon import DaemonSpec
-from ..spec.host import INPUT_FIELDS, HostSpec, check_inputs
+from ..spec.daemon import DaemonConfigSpec
+from ..spec.host import HostSpec
+from .boundary import check_result, reports_errors
 
+INPUT_FIELDS = HostSpec.input_fields()
 # A different machine is a different resource.
-_REPLACING = ("connection.host", "connection.port")
+_REPLACING = HostSpec.replacing_fields()
 
 
 def _inputs(props: dict[str, Any]) -> dict[str, Any]:
@@ -33,16 +33,18 @@ def _inputs(props: dict[str, Any]) -> dict[str, Any]:
 class DockerHostProvider(ResourceProvider):
     """Provision and keep a TLS-secured Docker daemon on a host over SSH."""
 
+    @reports_errors
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        failures = [CheckFailure(e.field, str(e)) for e in check_inputs(news)]
-        return CheckResult(news, failures)
+        return check_result(*HostSpec.check(news))
 
+    @reports_errors
     def create(self, props: dict[str, Any]) -> CreateResult:
         spec = HostSpec.from_inputs(_inputs(props))
         outs = lifecycle.apply(SshHost(spec.connection), spec, None)
         conn = spec.connection
         return CreateResult(f"{conn.host}:{conn.port}", {**_inputs(props), **outs.to_dict()})
 
+    @reports_errors
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         changed = changed_fields(olds, news, INPUT_FIELDS)
         replaces = [f for f in _REPLACING if _sub_changed(olds, news, f)]
@@ -50,11 +52,13 @@ class DockerHostProvider(ResourceProvider):
             changed.append("drift")
         return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=True)
 
+    @reports_errors
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         spec = HostSpec.from_inputs(_inputs(news))
         outs = lifecycle.apply(SshHost(spec.connection, _pins(olds)), spec, olds)
         return UpdateResult({**_inputs(news), **outs.to_dict()})
 
+    @reports_errors
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         spec = HostSpec.from_inputs(_inputs(props))
         seen = lifecycle.observe(SshHost(spec.connection, _pins(props)), props)
@@ -62,6 +66,7 @@ class DockerHostProvider(ResourceProvider):
         # Drift shows as a diff of the `drift` input (empty in every program) in `preview --refresh`.
         return ReadResult(id_, outs, inputs={**_inputs(props), "drift": seen["drift"]})
 
+    @reports_errors
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         spec = HostSpec.from_inputs(_inputs(props))
         uninstall = bool(props.get("uninstall_on_delete") and spec.install_method == "packages")
@@ -89,34 +94,29 @@ def _sub_changed(olds: dict[str, Any], news: dict[str, Any], dotted: str) -> boo
 class DaemonConfigProvider(ResourceProvider):
     """Validate daemon settings and render them; no I/O (DockerHost applies them)."""
 
+    @reports_errors
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        settings = news.get("settings") or {}
-        if is_unknown(settings):
-            return CheckResult(news, [])
-        try:
-            DaemonSpec.from_inputs(settings, "settings")
-        except ValidationError as exc:
-            return CheckResult(news, [CheckFailure(exc.field, str(exc))])
-        return CheckResult(news, [])
+        return check_result(*DaemonConfigSpec.check(news))
 
+    @reports_errors
     def create(self, props: dict[str, Any]) -> CreateResult:
         return CreateResult("daemon-config", self._outputs(props))
 
+    @reports_errors
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         return DiffResult(changes=bool(changed_fields(olds, news, ("settings",))), replaces=[])
 
+    @reports_errors
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         return UpdateResult(self._outputs(news))
 
+    @reports_errors
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         return ReadResult(id_, props)
 
     @staticmethod
     def _outputs(props: dict[str, Any]) -> dict[str, Any]:
-        try:
-            spec = DaemonSpec.from_inputs(props.get("settings") or {}, "settings")
-        except ValidationError as exc:
-            raise DockerMachineError(str(exc)) from exc
+        spec = DaemonConfigSpec.from_inputs(props).settings
         normalized = spec.to_dict()
         return {
             "settings": props.get("settings") or {},

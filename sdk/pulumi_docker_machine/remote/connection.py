@@ -7,7 +7,6 @@ lock, never provider-instance state.
 
 from __future__ import annotations
 
-import io
 import socket
 import threading
 import time
@@ -18,15 +17,9 @@ import paramiko
 import paramiko.agent
 
 from ..errors import ConnectError, HostKeyMismatchError
-from ..spec.connection import ConnectionSpec
+from ..spec.connection import ConnectionSpec, load_ssh_key
 from . import trace
 from .hostkeys import fingerprint, key_line, same_key
-
-_KEY_CLASSES: tuple[type[paramiko.PKey], ...] = (
-    paramiko.Ed25519Key,
-    paramiko.ECDSAKey,
-    paramiko.RSAKey,
-)
 
 _pool: dict[tuple[str, int, str, str], tuple[paramiko.Transport, Connected]] = {}
 _pool_lock = threading.Lock()
@@ -46,11 +39,14 @@ class Connected:
     seen: dict[str, str]
 
 
-def connect(spec: ConnectionSpec, pins: Mapping[str, str] | None = None) -> Connected:
+def connect(
+    spec: ConnectionSpec, pins: Mapping[str, str] | None = None, field: str = "connection"
+) -> Connected:
     """An authenticated transport to `spec`, each hop's host key checked against `pins`.
 
     `pins` maps `host:port` to an OpenSSH public key line; an explicit `host_key` in a connection
     wins. A hop with no pin is trust on first use: the caller records `seen` and pins it next time.
+    `field` is the input path of `spec` (`connection`, `connection.proxy`), named by its errors.
     """
     pins = pins or {}
     expected = spec.host_key or pins.get(endpoint(spec))
@@ -59,7 +55,7 @@ def connect(spec: ConnectionSpec, pins: Mapping[str, str] | None = None) -> Conn
         cached = _pool.get(pool_key)
     if cached is not None and cached[0].is_active():
         return cached[1]
-    connected = _dial_with_retries(spec, expected, pins)
+    connected = _dial_with_retries(spec, expected, pins, field)
     with _pool_lock:
         _pool[(spec.host, spec.port, spec.user, expected or connected.host_key)] = (
             connected.transport,
@@ -68,36 +64,46 @@ def connect(spec: ConnectionSpec, pins: Mapping[str, str] | None = None) -> Conn
     return connected
 
 
-def _dial_with_retries(spec: ConnectionSpec, expected: str | None, pins: Mapping[str, str]) -> Connected:
+def _dial_with_retries(
+    spec: ConnectionSpec, expected: str | None, pins: Mapping[str, str], field: str
+) -> Connected:
+    jump = field.endswith(".proxy")
+    who = f"jump host {spec.label}" if jump else spec.label
     attempts = 0
     delay = 0.5
     while True:
         attempts += 1
         try:
-            return _dial(spec, expected, pins)
-        except (
-            HostKeyMismatchError,
-            paramiko.AuthenticationException,
-            paramiko.BadAuthenticationType,
-        ) as exc:
-            if isinstance(exc, HostKeyMismatchError):
-                raise
-            raise ConnectError(spec.label, f"authentication failed for user {spec.user!r}: {exc}") from exc
+            return _dial(spec, expected, pins, field)
+        except (paramiko.AuthenticationException, paramiko.BadAuthenticationType) as exc:
+            raise ConnectError(
+                who, f"authentication failed for user {spec.user!r}: {exc}", _credential(spec, field)
+            ) from None
         except (OSError, paramiko.SSHException, EOFError) as exc:
             if spec.dial_error_limit != -1 and attempts >= spec.dial_error_limit:
                 raise ConnectError(
-                    spec.label, f"unreachable after {attempts} attempt(s): {type(exc).__name__}: {exc}"
-                ) from exc
+                    who,
+                    f"unreachable after {attempts} attempt(s) of {spec.per_dial_timeout} s:"
+                    f" {type(exc).__name__}: {exc}",
+                    field if jump else f"{field}.host",
+                ) from None
             time.sleep(delay)
             delay = min(delay * 2, 5.0)
 
 
-def _dial(spec: ConnectionSpec, expected: str | None, pins: Mapping[str, str]) -> Connected:
+def _credential(spec: ConnectionSpec, field: str) -> str:
+    """The input to look at when authentication fails."""
+    if spec.private_key:
+        return f"{field}.private_key"
+    return f"{field}.agent_socket_path" if spec.agent_socket_path else f"{field}.password"
+
+
+def _dial(spec: ConnectionSpec, expected: str | None, pins: Mapping[str, str], field: str) -> Connected:
     started = time.monotonic()
     sock: socket.socket | paramiko.Channel
     seen: dict[str, str] = {}
     if spec.proxy is not None:
-        jump = connect(spec.proxy, pins)
+        jump = connect(spec.proxy, pins, f"{field}.proxy")
         seen.update(jump.seen)
         try:
             sock = jump.transport.open_channel(
@@ -120,9 +126,10 @@ def _dial(spec: ConnectionSpec, expected: str | None, pins: Mapping[str, str]) -
                 spec.label,
                 f"host key mismatch: pinned {fingerprint(expected)}, host presented {fingerprint(presented)}."
                 " Refusing to connect (possible man-in-the-middle). If the host was legitimately"
-                " re-installed, set `connection.host_key` to the new key.",
+                f" re-installed, set `{field}.host_key` to the new key.",
+                f"{field}.host_key",
             )
-        _authenticate(transport, spec)
+        _authenticate(transport, spec, field)
     except BaseException:
         transport.close()
         raise
@@ -136,9 +143,14 @@ def _algorithms(key_line_: str) -> list[str]:
     return ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"] if kind == "ssh-rsa" else [kind]
 
 
-def _authenticate(transport: paramiko.Transport, spec: ConnectionSpec) -> None:
+def _authenticate(transport: paramiko.Transport, spec: ConnectionSpec, field: str) -> None:
     if spec.private_key:
-        transport.auth_publickey(spec.user, _load_private_key(spec))
+        try:
+            key = load_ssh_key(spec.private_key, spec.private_key_password)
+        except ValueError as exc:
+            name, reason = exc.args
+            raise ConnectError(spec.label, reason, f"{field}.{name}") from None
+        transport.auth_publickey(spec.user, key)
     elif spec.agent_socket_path:
         agent = _SocketAgent(spec.agent_socket_path)
         try:
@@ -170,16 +182,3 @@ class _SocketAgent(paramiko.agent.AgentSSH):
             sock.close()
             raise paramiko.AuthenticationException(f"no SSH agent at {path}: {exc}") from exc
         self._connect(sock)
-
-
-def _load_private_key(spec: ConnectionSpec) -> paramiko.PKey:
-    assert spec.private_key is not None
-    errors = []
-    for cls in _KEY_CLASSES:
-        try:
-            return cls.from_private_key(io.StringIO(spec.private_key), password=spec.private_key_password)
-        except paramiko.PasswordRequiredException as exc:
-            raise ConnectError(spec.label, "private_key is encrypted: set private_key_password") from exc
-        except paramiko.SSHException as exc:
-            errors.append(f"{cls.__name__}: {exc}")
-    raise ConnectError(spec.label, "private_key could not be loaded (" + "; ".join(errors) + ")")

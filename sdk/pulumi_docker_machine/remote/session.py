@@ -29,6 +29,10 @@ class CommandResult:
         return self.exit_code == 0
 
 
+_SUDO_WITH_PASSWORD = "sudo -k -S -p ''"
+"""sudo reading the password from stdin; -k: always ask, so the line is never left for the script."""
+
+
 class Session:
     """An SSH session to one host for the length of one provider call."""
 
@@ -78,8 +82,8 @@ class Session:
             if probe.ok:
                 self._root_prefix = "sudo -n"
             elif self.spec.sudo_password:
-                # -k: always ask, so the password line is never left on stdin for the script.
-                self._root_prefix = "sudo -k -S -p ''"
+                self._check_sudo_password()
+                self._root_prefix = _SUDO_WITH_PASSWORD
             else:
                 said = (probe.stderr or probe.stdout).strip()[-300:]
                 raise ConnectError(
@@ -87,16 +91,48 @@ class Session:
                     f"user {self.spec.user!r} is not root and `sudo -n` refused ({said or 'no message'}):"
                     " if sudo asks for a password, set connection.sudo_password; or allow NOPASSWD sudo"
                     " for this user",
+                    "connection.sudo_password",
                 )
-        if self._root_prefix == "sudo -k -S -p ''":
+        if self._root_prefix == _SUDO_WITH_PASSWORD:
             return self._root_prefix, f"{self.spec.sudo_password}\n"
         return self._root_prefix, ""
 
-    def _exec(self, command: str, stdin: str, timeout: float) -> CommandResult:
+    def _check_sudo_password(self) -> None:
+        """One try of the password: stop at sudo's first complaint instead of its three attempts."""
+        channel = self._channel()
+        with channel:
+            channel.exec_command(f"{_SUDO_WITH_PASSWORD} sh -c true")
+            channel.sendall(f"{self.spec.sudo_password}\n".encode())
+            channel.shutdown_write()
+            said = bytearray()
+            channel.settimeout(30)
+            refused = False
+            try:
+                while chunk := channel.recv_stderr(4096):
+                    said += chunk
+                    if any(word in said for word in (b"try again", b"incorrect", b"no password")):
+                        refused = True
+                        break
+            except TimeoutError:
+                refused = True
+            if not refused and channel.recv_exit_status() == 0:
+                return
+        complaint = said.decode(errors="replace").strip().splitlines()[:1]
+        raise ConnectError(
+            self.spec.label,
+            f"sudo refused the password of user {self.spec.user!r}"
+            f" ({complaint[0] if complaint else 'no message'}): set the right one",
+            "connection.sudo_password",
+        )
+
+    def _channel(self) -> paramiko.Channel:
         try:
-            channel = self.transport.open_session(timeout=self.spec.per_dial_timeout)
+            return self.transport.open_session(timeout=self.spec.per_dial_timeout)
         except (paramiko.SSHException, EOFError, OSError) as exc:
             raise ConnectError(self.spec.label, f"could not open an SSH channel: {exc}") from exc
+
+    def _exec(self, command: str, stdin: str, timeout: float) -> CommandResult:
+        channel = self._channel()
         with channel:
             channel.exec_command(command)
             if stdin:

@@ -11,6 +11,7 @@ from pulumi import Input, Output, ResourceOptions
 
 from ..outputs import OUTPUT_NAMES, SECRET_OUTPUTS
 from ..providers.dockerhost import DaemonConfigProvider, DockerHostProvider
+from ..spec.connection import ALIASES, ConnectionSpec
 
 
 class ConnectionArgs(TypedDict, total=False):
@@ -70,7 +71,7 @@ class DaemonConfig(pulumi.dynamic.Resource, module="docker-machine", name="Daemo
     """Validated, rendered daemon settings for one or more DockerHosts."""
 
     settings: Output[dict[str, Any]]
-    """The settings as given (pass to DockerHost)."""
+    """The settings as checked: defaults filled in, numbers as ints (pass to DockerHost)."""
     normalized: Output[dict[str, Any]]
     """The settings with defaults filled in."""
     daemon_json: Output[str]
@@ -112,18 +113,16 @@ class DockerHostArgs:
     """Address clients use for DOCKER_HOST (default: connection.host)."""
     confirm_timeout: Input[int] | None = None
     """Seconds the host waits for the client-side TLS check to confirm a change before it rolls the
-    change back by itself (default 120)."""
+    change back by itself (default 120, 10 to 3600); changing it replaces nothing."""
 
 
-_CREDENTIALS = (
-    "password",
-    "private_key",
-    "private_key_password",
-    "sudo_password",
-    "privateKey",
-    "privateKeyPassword",
-    "sudoPassword",
+_CREDENTIALS = frozenset(
+    [
+        *ConnectionSpec.secret_fields(),
+        *(alias for alias, name in ALIASES.items() if name in ConnectionSpec.secret_fields()),
+    ]
 )
+"""Connection fields that hold credentials, in both spellings."""
 
 
 def _secret_credentials(connection: Any) -> Any:

@@ -10,6 +10,9 @@ from typing import Any
 import pulumi
 from pulumi import Input, Output, ResourceOptions
 
+from ..errors import ValidationError
+from ..spec.cert import COMMON_NAME_MAX
+from ..spec.values import is_ip, machine_name
 from .certs import (
     CertificateAuthority,
     CertificateAuthorityArgs,
@@ -65,6 +68,11 @@ def _field(connection: Any, name: str) -> Any:
     return getattr(connection, name, None)
 
 
+def _common_name(name: str, suffix: str) -> str:
+    """`name` + `suffix` as a certificate common name, or `name` alone where that would be too long."""
+    return name + suffix if len(name + suffix) <= COMMON_NAME_MAX else name
+
+
 def _split_sans(hosts: Sequence[str | None]) -> tuple[list[str], list[str]]:
     ips: list[str] = []
     names: list[str] = []
@@ -90,10 +98,19 @@ class Machine(pulumi.ComponentResource):
     cert_path: Output[str]
 
     def __init__(self, name: str, args: MachineArgs, opts: ResourceOptions | None = None):
+        try:
+            machine_name("name", name)  # before anything is registered, also with `up --skip-preview`
+        except ValidationError as exc:
+            raise pulumi.RunError(f"Machine {name!r}: {exc}") from None
+        for address in args.ip_addresses or []:
+            if isinstance(address, str) and not is_ip(address):
+                raise pulumi.RunError(f"Machine {name!r}: ip_addresses: {address!r} is not an IP address")
         super().__init__("docker-machine:index:Machine", name, None, opts)
         child = ResourceOptions(parent=self)
         ca = args.ca or CertificateAuthority(
-            f"{name}-ca", CertificateAuthorityArgs(common_name=f"{name} CA", key_type=args.key_type), child
+            f"{name}-ca",
+            CertificateAuthorityArgs(common_name=_common_name(name, " CA"), key_type=args.key_type),
+            child,
         )
         conn = Output.from_input(args.connection)
         host = conn.apply(lambda c: _field(c, "host"))
@@ -116,7 +133,7 @@ class Machine(pulumi.ComponentResource):
             ClientCertArgs(
                 ca_cert_pem=ca.cert_pem,
                 ca_private_key_pem=ca.private_key_pem,
-                common_name=args.client_name or f"{name}-client",
+                common_name=args.client_name or _common_name(name, "-client"),
                 key_type=args.key_type,
             ),
             child,
@@ -151,8 +168,9 @@ class Machine(pulumi.ComponentResource):
                     key_pem=client.private_key_pem,
                     store=args.store,
                     ssh_host=host,
-                    ssh_port=conn.apply(lambda c: int(_field(c, "port") or 22)),
-                    ssh_user=conn.apply(lambda c: _field(c, "user") or "root"),
+                    # As given: ClientConfig's check names a bad port, as DockerHost's does.
+                    ssh_port=conn.apply(lambda c: _field(c, "port")),
+                    ssh_user=conn.apply(lambda c: _field(c, "user")),
                     host_key=docker.host_key,
                     cert_not_after=client.not_after,
                     server_cert_not_after=server.not_after,

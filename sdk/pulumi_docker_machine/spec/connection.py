@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
-import ipaddress
+import base64
+import binascii
+import io
 import re
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import ValidationError
+import paramiko
 
-_HOSTNAME = re.compile(
-    r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$"
-)
-_KEY_LINE = re.compile(r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( .*)?$")
+from ..errors import ValidationError
+from . import values
+from .reader import Reader, SpecReader, meta
+
+DEFAULT_PORT = 22
+DEFAULT_USER = "root"
+DEFAULT_DIAL_ERROR_LIMIT = 3
+DEFAULT_PER_DIAL_TIMEOUT = 4
+"""Seconds per attempt. With the default limit an unreachable host is given up within 15 s
+(3 attempts of at most 4 s, and 1.5 s of backoff between them)."""
+
+_KEY_TYPES = ("ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521")
+_USER = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*\$?")
+
+_KEY_CLASSES: tuple[type[paramiko.PKey], ...] = (paramiko.Ed25519Key, paramiko.ECDSAKey, paramiko.RSAKey)
 
 # pulumi-command serializes its ConnectionArgs with camelCase names; accept both spellings.
-_ALIASES = {
+ALIASES = {
     "privateKey": "private_key",
     "privateKeyPassword": "private_key_password",
     "agentSocketPath": "agent_socket_path",
@@ -27,22 +39,89 @@ _ALIASES = {
 }
 
 
+def host_key_line(field: str, raw: Any) -> str:
+    """An OpenSSH public key line `TYPE BASE64 [comment]` whose blob is of that type."""
+    parts = values.single_line(field, raw).strip().split()
+    usage = "must be an OpenSSH public key line such as `ssh-ed25519 AAAA...`"
+    if len(parts) < 2 or parts[0] not in _KEY_TYPES:
+        raise ValidationError(field, f"{usage} (types: {', '.join(_KEY_TYPES)})")
+    try:
+        blob = base64.b64decode(parts[1], validate=True)
+    except binascii.Error:
+        raise ValidationError(field, f"{usage}: the key is not base64") from None
+    length = int.from_bytes(blob[:4], "big")
+    if blob[4 : 4 + length] != parts[0].encode():
+        raise ValidationError(field, f"{usage}: the key is not a {parts[0]} key (wrong type or damaged)")
+    return " ".join(parts[:2])
+
+
+def _user(field: str, raw: Any) -> str:
+    user = values.text(field, raw)
+    if not _USER.fullmatch(user) or len(user) > 32:
+        raise ValidationError(field, f"{user!r} is not a user name")
+    return user
+
+
+def _dial_error_limit(field: str, raw: Any) -> int:
+    limit = values.whole(-1, 100)(field, raw)
+    if limit == 0:
+        raise ValidationError(field, "must be at least 1 (or -1 for no limit); got 0")
+    return limit
+
+
+def _secret_text(field: str, raw: Any) -> str:
+    """A credential: a non-empty string, never echoed."""
+    if not isinstance(raw, str) or not raw:
+        raise ValidationError(field, "must be a non-empty string")
+    return raw
+
+
+def _ssh_private_key(field: str, raw: Any) -> str:
+    """A private key in OpenSSH or PEM form (checked by shape only: it may be encrypted)."""
+    key = _secret_text(field, raw)
+    if not re.search(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----", key) or "-----END" not in key:
+        raise ValidationError(field, "is not a private key (give the text of a key file, OpenSSH or PEM)")
+    return key
+
+
+def load_ssh_key(text: str, passphrase: str | None) -> paramiko.PKey:
+    """The SSH private key of `text`; ValueError(field, reason) saying why not (never showing the key)."""
+    encrypted = False
+    for kind in _KEY_CLASSES:
+        try:
+            return kind.from_private_key(io.StringIO(text), password=passphrase)
+        except paramiko.PasswordRequiredException:
+            encrypted = True
+        except (paramiko.SSHException, ValueError):
+            try:
+                kind.from_private_key(io.StringIO(text), password=None)
+            except paramiko.PasswordRequiredException:
+                encrypted = True
+            except (paramiko.SSHException, ValueError):
+                continue
+    if encrypted and passphrase is None:
+        raise ValueError("private_key", "is encrypted: set its passphrase in private_key_password")
+    if encrypted:
+        raise ValueError("private_key_password", "does not open private_key (wrong passphrase)")
+    raise ValueError("private_key", "is not an Ed25519, ECDSA or RSA private key that can be read")
+
+
 @dataclass(frozen=True)
-class ConnectionSpec:
+class ConnectionSpec(SpecReader):
     """How to reach a host over SSH. Secrets (password, keys) are never logged."""
 
-    host: str
-    port: int = 22
-    user: str = "root"
-    password: str | None = None
-    private_key: str | None = None
-    private_key_password: str | None = None
+    host: str = field(metadata=meta(replaces=True))
+    port: int = field(default=DEFAULT_PORT, metadata=meta(replaces=True))
+    user: str = DEFAULT_USER
+    password: str | None = field(default=None, metadata=meta(secret=True))
+    private_key: str | None = field(default=None, metadata=meta(secret=True))
+    private_key_password: str | None = field(default=None, metadata=meta(secret=True))
     agent_socket_path: str | None = None
-    dial_error_limit: int = 10
-    per_dial_timeout: int = 15
+    dial_error_limit: int = DEFAULT_DIAL_ERROR_LIMIT
+    per_dial_timeout: int = DEFAULT_PER_DIAL_TIMEOUT
     proxy: ConnectionSpec | None = None
     host_key: str | None = None
-    sudo_password: str | None = None
+    sudo_password: str | None = field(default=None, metadata=meta(secret=True))
 
     @property
     def label(self) -> str:
@@ -50,73 +129,37 @@ class ConnectionSpec:
         return f"{self.user}@{self.host}:{self.port}"
 
     @classmethod
-    def from_inputs(cls, raw: Mapping[str, Any], field: str = "connection") -> ConnectionSpec:
-        """Validate and normalise a connection mapping; errors name the field path."""
-        if not isinstance(raw, Mapping):
-            raise ValidationError(field, "must be an object with at least `host`")
-        data = {_ALIASES.get(k, k): v for k, v in raw.items() if v is not None}
-        known = set(cls.__dataclass_fields__)
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValidationError(
-                f"{field}.{unknown[0]}", f"unknown connection field (known: {sorted(known)})"
-            )
-        host = data.get("host")
-        if not isinstance(host, str) or not host:
-            raise ValidationError(f"{field}.host", "is required")
-        if not is_valid_address(host):
-            raise ValidationError(f"{field}.host", f"{host!r} is neither an IP address nor a DNS name")
-        port = _int(data.get("port", 22), f"{field}.port")
-        if not 1 <= port <= 65535:
-            raise ValidationError(f"{field}.port", f"{port} is not a TCP port (1-65535)")
-        limit = _int(data.get("dial_error_limit", 10), f"{field}.dial_error_limit")
-        timeout = _int(data.get("per_dial_timeout", 15), f"{field}.per_dial_timeout")
-        if limit < 1 and limit != -1:
-            raise ValidationError(f"{field}.dial_error_limit", "must be at least 1 (or -1 for no limit)")
-        if timeout < 1:
-            raise ValidationError(f"{field}.per_dial_timeout", "must be at least 1 second")
-        host_key = data.get("host_key")
-        if host_key is not None and not _KEY_LINE.match(str(host_key).strip()):
-            raise ValidationError(
-                f"{field}.host_key", "must be an OpenSSH public key line such as `ssh-ed25519 AAAA...`"
-            )
-        if not any(data.get(k) for k in ("password", "private_key", "agent_socket_path")):
-            raise ValidationError(field, "needs one of private_key, password or agent_socket_path")
-        proxy = data.get("proxy")
-        return cls(
-            host=host,
-            port=port,
-            user=str(data.get("user", "root")),
-            password=data.get("password"),
-            private_key=data.get("private_key"),
-            private_key_password=data.get("private_key_password"),
-            agent_socket_path=data.get("agent_socket_path"),
-            dial_error_limit=limit,
-            per_dial_timeout=timeout,
-            proxy=cls.from_inputs(proxy, f"{field}.proxy") if proxy else None,
-            host_key=str(host_key).strip() if host_key else None,
-            sudo_password=data.get("sudo_password"),
-        )
+    def _read(cls, reader: Reader) -> None:
+        spelled = {name: alias for alias, name in ALIASES.items() if alias in reader.inputs}
+        for name, alias in spelled.items():
+            reader.inputs.setdefault(name, reader.inputs.pop(alias))
+        cls._read_fields(reader)
+        # Back to the given spelling: the engine marks checked inputs secret by matching key names.
+        for name, alias in spelled.items():
+            reader.inputs[alias] = reader.inputs.pop(name, None)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v is not None}
-
-
-def is_valid_address(value: str) -> bool:
-    """True for an IPv4/IPv6 address or a syntactically valid DNS name."""
-    try:
-        ipaddress.ip_address(value)
-        return True
-    except ValueError:
-        return bool(_HOSTNAME.match(value))
-
-
-def _int(value: Any, field: str) -> int:
-    """A whole number from an int, an integral float (Pulumi sends numbers as floats) or a string."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = float("nan")
-    if isinstance(value, bool) or not number.is_integer():
-        raise ValidationError(field, f"{value!r} is not a whole number")
-    return int(number)
+    @classmethod
+    def _read_fields(cls, reader: Reader) -> None:
+        reader.only(cls.input_fields())
+        reader.read("host", values.address)
+        reader.read("port", values.port, DEFAULT_PORT)
+        reader.read("user", _user, DEFAULT_USER)
+        reader.read("password", _secret_text, None)
+        reader.read("private_key", _ssh_private_key, None)
+        reader.read("private_key_password", _secret_text, None)
+        reader.read("agent_socket_path", values.single_line, None)
+        reader.read("dial_error_limit", _dial_error_limit, DEFAULT_DIAL_ERROR_LIMIT)
+        reader.read("per_dial_timeout", values.whole(1, 600, "seconds"), DEFAULT_PER_DIAL_TIMEOUT)
+        reader.nested("proxy", ConnectionSpec, None)
+        reader.read("host_key", host_key_line, None)
+        reader.read("sudo_password", _secret_text, None)
+        credentials = ("private_key", "password", "agent_socket_path")
+        if not any(reader.given(name) for name in credentials):
+            reader.fail("private_key", "is required unless password or agent_socket_path is given")
+        if reader.given("private_key_password") and not reader.given("private_key"):
+            reader.fail("private_key_password", "is set but private_key is not")
+        if reader.known("private_key", "private_key_password") and reader.values["private_key"]:
+            try:
+                load_ssh_key(reader.values["private_key"], reader.values["private_key_password"])
+            except ValueError as exc:
+                reader.fail(*exc.args)

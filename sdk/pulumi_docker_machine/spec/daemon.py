@@ -5,10 +5,12 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ValidationError
+from . import values
+from .reader import Parser, Reader, SpecReader, plain
 
 STORAGE_DRIVERS = frozenset({"overlay2", "fuse-overlayfs", "btrfs", "zfs", "vfs", "devicemapper"})
 LOG_DRIVERS = frozenset(
@@ -29,22 +31,35 @@ LOG_DRIVERS = frozenset(
 )
 # daemon.json keys that this package writes itself; `extra` may not set them.
 OWNED_KEYS = frozenset({"hosts", "tls", "tlsverify", "tlscacert", "tlscert", "tlskey"})
-_LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*=.*$")
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+DEFAULT_TLS_PORT = 2376
+DEFAULT_BIND_ADDRESS = "0.0.0.0"
+_LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*=[^\n]*")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_URL = re.compile(r"https?://[^\s/]+(/\S*)?")
+_REGISTRY = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?")
+_LOG_OPT_RULES = {
+    "max-size": (re.compile(r"\d+[kmg]?"), "a size such as 10m"),
+    "max-file": (re.compile(r"[1-9]\d*"), "a whole number of files, at least 1"),
+    "compress": (re.compile(r"true|false"), "true or false"),
+    "mode": (re.compile(r"blocking|non-blocking"), "blocking or non-blocking"),
+}
+"""Checks of the log options whose values Docker parses itself (any driver)."""
 
 
 @dataclass(frozen=True)
 class AddressPool:
+    """A network range Docker allocates networks of prefix length `size` from."""
+
     base: str
     size: int
 
 
 @dataclass(frozen=True)
-class DaemonSpec:
+class DaemonSpec(SpecReader):
     """What the daemon should look like; rendered by `daemon.render`."""
 
-    tls_port: int = 2376
-    bind_address: str = "0.0.0.0"
+    tls_port: int = DEFAULT_TLS_PORT
+    bind_address: str = DEFAULT_BIND_ADDRESS
     keep_unix_socket: bool = True
     labels: tuple[str, ...] = ()
     storage_driver: str | None = None
@@ -59,111 +74,141 @@ class DaemonSpec:
     allow_storage_driver_change: bool = False
 
     @classmethod
-    def from_inputs(cls, raw: Mapping[str, Any] | None, prefix: str = "daemon") -> DaemonSpec:
-        """Validate a settings mapping (snake_case keys); errors name the field."""
-        data = dict(raw or {})
-        unknown = sorted(set(data) - set(cls.__dataclass_fields__))
-        if unknown:
-            raise ValidationError(f"{prefix}.{unknown[0]}", "unknown daemon setting")
-        port = data.get("tls_port", 2376)
-        if (
-            isinstance(port, bool)
-            or not isinstance(port, int | float)
-            or int(port) != port
-            or not 1 <= port <= 65535
-        ):
-            raise ValidationError(f"{prefix}.tls_port", f"{port!r} is not a TCP port (1-65535)")
-        bind = str(data.get("bind_address", "0.0.0.0"))
-        try:
-            ipaddress.ip_address(bind)
-        except ValueError:
-            raise ValidationError(f"{prefix}.bind_address", f"{bind!r} is not an IP address") from None
-        labels = _labels(data.get("labels"), f"{prefix}.labels")
-        driver = data.get("storage_driver")
-        if driver is not None and driver not in STORAGE_DRIVERS:
-            raise ValidationError(
-                f"{prefix}.storage_driver",
-                f"unknown storage driver {driver!r} (known: {sorted(STORAGE_DRIVERS)})",
-            )
-        mirrors = tuple(str(m) for m in data.get("registry_mirrors") or ())
-        for i, mirror in enumerate(mirrors):
-            if not re.match(r"^https?://[^\s/]+", mirror):
-                raise ValidationError(f"{prefix}.registry_mirrors[{i}]", f"{mirror!r} is not an http(s) URL")
-        log_driver = data.get("log_driver")
-        if log_driver is not None and log_driver not in LOG_DRIVERS:
-            raise ValidationError(f"{prefix}.log_driver", f"unknown log driver {log_driver!r}")
-        pools = tuple(
-            _pool(p, f"{prefix}.default_address_pools[{i}]")
-            for i, p in enumerate(data.get("default_address_pools") or ())
-        )
-        env = {str(k): str(v) for k, v in (data.get("environment") or {}).items()}
-        for name, value in env.items():
-            if not _ENV_NAME.match(name):
-                raise ValidationError(
-                    f"{prefix}.environment", f"{name!r} is not an environment variable name"
-                )
-            if "\n" in value or "\r" in value:
-                raise ValidationError(f"{prefix}.environment.{name}", "may not contain a line break")
-        extra = dict(data.get("extra") or {})
-        clash = sorted(set(extra) & OWNED_KEYS)
-        if clash:
-            raise ValidationError(
-                f"{prefix}.extra.{clash[0]}",
-                "is managed by pulumi-docker-machine (use tls_port/bind_address)",
-            )
-        return cls(
-            tls_port=int(port),
-            bind_address=bind,
-            keep_unix_socket=bool(data.get("keep_unix_socket", True)),
-            labels=labels,
-            storage_driver=driver,
-            registry_mirrors=mirrors,
-            insecure_registries=tuple(str(r) for r in data.get("insecure_registries") or ()),
-            log_driver=log_driver,
-            log_opts={str(k): str(v) for k, v in (data.get("log_opts") or {}).items()},
-            live_restore=None if data.get("live_restore") is None else bool(data["live_restore"]),
-            default_address_pools=pools,
-            environment=env,
-            extra=extra,
-            allow_storage_driver_change=bool(data.get("allow_storage_driver_change", False)),
-        )
+    def _read(cls, reader: Reader) -> None:
+        reader.only(cls.input_fields())
+        reader.read("tls_port", values.port, DEFAULT_TLS_PORT)
+        reader.read("bind_address", values.ip_address, DEFAULT_BIND_ADDRESS)
+        reader.read("keep_unix_socket", values.flag, True)
+        reader.read("labels", _labels, [])
+        reader.read("storage_driver", _choice(STORAGE_DRIVERS, "storage driver"), None)
+        reader.read("registry_mirrors", _mirrors, [])
+        reader.read("insecure_registries", _registries, [])
+        reader.read("log_driver", _choice(LOG_DRIVERS, "log driver"), None)
+        reader.read("log_opts", _log_opts, {})
+        reader.read("live_restore", values.flag, None)
+        reader.read("default_address_pools", _pools, [])
+        reader.read("environment", _environment, {})
+        reader.read("extra", _extra, {})
+        reader.read("allow_storage_driver_change", values.flag, False)
+        if reader.values.get("log_opts") and reader.values.get("log_driver") == "none":
+            reader.fail("log_opts", "is set but log_driver is 'none', which takes no options")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (lists, dicts) suitable for Pulumi state and `from_inputs`."""
-        out = asdict(self)
-        for key, value in out.items():
-            if isinstance(value, tuple):
-                out[key] = list(value)
-        return out
+        return {name: plain(getattr(self, name)) for name in self.input_fields()}
 
 
-def _labels(raw: Any, name: str) -> tuple[str, ...]:
-    if raw is None:
-        return ()
-    items = (
-        [f"{k}={v}" for k, v in sorted(raw.items())] if isinstance(raw, Mapping) else [str(x) for x in raw]
-    )
+def _choice(known: frozenset[str], what: str) -> Parser:
+    def parse(field: str, raw: Any) -> str:
+        if not isinstance(raw, str) or raw not in known:
+            raise ValidationError(field, f"unknown {what} {raw!r} (known: {', '.join(sorted(known))})")
+        return str(raw)
+
+    return parse
+
+
+def _labels(field: str, raw: Any) -> tuple[str, ...]:
+    if isinstance(raw, Mapping):
+        items = [f"{key}={value}" for key, value in sorted(values.string_map(field, raw).items())]
+    elif isinstance(raw, list | tuple):
+        items = [values.scalar_text(item) for item in raw]
+    else:
+        raise ValidationError(field, "must be a list of `key=value` strings or an object of labels")
     for i, label in enumerate(items):
-        if not _LABEL.match(label):
-            raise ValidationError(f"{name}[{i}]", f"{label!r} is not `key=value`")
+        if not _LABEL.fullmatch(label):
+            raise ValidationError(f"{field}[{i}]", f"{label!r} is not `key=value`")
     return tuple(items)
 
 
-def _pool(raw: Any, name: str) -> AddressPool:
+def _mirrors(field: str, raw: Any) -> tuple[str, ...]:
+    mirrors = values.strings(field, raw)
+    for i, mirror in enumerate(mirrors):
+        if not _URL.fullmatch(mirror):
+            raise ValidationError(f"{field}[{i}]", f"{mirror!r} is not an http(s) URL")
+    return mirrors
+
+
+def _registries(field: str, raw: Any) -> tuple[str, ...]:
+    registries = values.strings(field, raw)
+    for i, registry in enumerate(registries):
+        if not (_REGISTRY.fullmatch(registry) or _is_network(registry)):
+            raise ValidationError(f"{field}[{i}]", f"{registry!r} is not host[:port] or a CIDR network")
+    return registries
+
+
+def _is_network(text: str) -> bool:
+    try:
+        ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return False
+    return "/" in text
+
+
+def _log_opts(field: str, raw: Any) -> dict[str, str]:
+    opts = values.string_map(field, raw)
+    for key, value in opts.items():
+        rule = _LOG_OPT_RULES.get(key)
+        if rule is not None and not rule[0].fullmatch(value):
+            raise ValidationError(f"{field}.{key}", f"{value!r} is not {rule[1]}")
+        if not key or "\n" in value:
+            raise ValidationError(f"{field}.{key}", "must be a name and a one-line value")
+    return opts
+
+
+def _pools(field: str, raw: Any) -> tuple[AddressPool, ...]:
+    if not isinstance(raw, list | tuple):
+        raise ValidationError(field, "must be a list of {base: CIDR, size: prefix length}")
+    return tuple(_pool(f"{field}[{i}]", item) for i, item in enumerate(raw))
+
+
+def _pool(field: str, raw: Any) -> AddressPool:
     if not isinstance(raw, Mapping) or "base" not in raw or "size" not in raw:
-        raise ValidationError(name, "must be {base: CIDR, size: prefix length}")
+        raise ValidationError(field, "must be {base: CIDR, size: prefix length}")
     try:
         net = ipaddress.ip_network(str(raw["base"]))
     except ValueError:
-        raise ValidationError(f"{name}.base", f"{raw['base']!r} is not a CIDR network") from None
-    size = raw["size"]
-    if (
-        isinstance(size, bool)
-        or not isinstance(size, int | float)
-        or not net.prefixlen <= size <= net.max_prefixlen
-    ):
+        raise ValidationError(f"{field}.base", f"{raw['base']!r} is not a CIDR network") from None
+    size = values.whole(net.prefixlen, net.max_prefixlen)(f"{field}.size", raw["size"])
+    return AddressPool(str(net), size)
+
+
+def _environment(field: str, raw: Any) -> dict[str, str]:
+    env = values.string_map(field, raw)
+    for name, value in env.items():
+        if not _ENV_NAME.fullmatch(name):
+            raise ValidationError(f"{field}.{name}", "is not an environment variable name")
+        if "\n" in value or "\r" in value:
+            raise ValidationError(f"{field}.{name}", "may not contain a line break")
+    return env
+
+
+def _extra(field: str, raw: Any) -> dict[str, Any]:
+    if not isinstance(raw, Mapping):
+        raise ValidationError(field, "must be an object of daemon.json keys")
+    for key in sorted(set(raw) & OWNED_KEYS):
         raise ValidationError(
-            f"{name}.size",
-            f"{size!r} must be a prefix length between {net.prefixlen} and {net.max_prefixlen}",
+            f"{field}.{key}", "is managed by pulumi-docker-machine (use tls_port/bind_address)"
         )
-    return AddressPool(str(net), int(size))
+    return {key: _json_number(value) for key, value in raw.items()}
+
+
+def _json_number(value: Any) -> Any:
+    """Numbers as the engine sends them (`3.0`) back to ints, so daemon.json says `3`."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Mapping):
+        return {k: _json_number(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_number(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class DaemonConfigSpec(SpecReader):
+    """DaemonConfig inputs: the daemon settings (errors name `settings.FIELD`)."""
+
+    settings: DaemonSpec
+
+    @classmethod
+    def _read(cls, reader: Reader) -> None:
+        reader.nested("settings", DaemonSpec, {})
