@@ -105,7 +105,8 @@ class SshHost:
         result = self._reconnecting(
             lambda: self.session.script("wait for the change", script, timeout=timeout + 30)
         )
-        status = transaction.parse_status(result.stdout) or Status(id=txn_id, state="lost")
+        said = f"exit {result.exit_code}, printed {result.stdout[-200:]!r} {result.stderr[-200:]!r}"
+        status = transaction.parse_status(result.stdout) or Status(txn_id, "lost", reason=said)
         if status.state == "lost" and self.cut_while_starting:
             reason = f"the connection dropped while starting it ({self.cut_while_starting}); {status.reason}"
             return Status(txn_id, "lost", reason=reason)
