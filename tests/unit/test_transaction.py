@@ -240,3 +240,17 @@ def test_the_original_is_recorded_once_and_restored_byte_for_byte_with_its_mode(
     assert live.read_text() == '{"debug": true}\n' and live.stat().st_mode & 0o777 == 0o640
     root.run(transaction.forget_script())
     assert not root.path(paths.STATE_DIR).exists() and not root.path(paths.RECOVER_UNIT).exists()
+
+
+def test_wait_keeps_the_final_status_it_read_when_the_agent_exits_meanwhile(root: Root) -> None:
+    # The agent removes its directory just before it exits and frees the lock: a stub flock plays that
+    # exit between the wait's read of the status and its check that the host is idle.
+    t = txn(*DIRS, *NEW)
+    tdir = root.path(t.dir)
+    tdir.mkdir(parents=True)
+    (tdir / "status").write_text(f"id={t.id}\nstate=confirmed\n")
+    root.path(paths.LOCK).touch()
+    (root.bin / "flock").write_text(f"#!/bin/sh\nrm -rf {tdir}\n")
+    (root.bin / "flock").chmod(0o755)
+    final = root.wait(t.id)
+    assert (final.id, final.state) == (t.id, "confirmed")

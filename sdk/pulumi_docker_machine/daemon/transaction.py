@@ -435,13 +435,13 @@ def wait_script(txn_id: str, states: Iterable[str], timeout: float) -> str:
     return f"""set -u
 T={_q(tdir)}; L={_q(paths.LAST_STATUS)}; K={_q(paths.LOCK)}; n=0
 # A final state counts once the agent has exited too (its lock is free), so the next run finds
-# the host idle.
+# the host idle. The status is read once: an agent that exits removes its directory first.
 idle() {{ [ ! -e "$K" ] || flock -n "$K" true; }}
 while :; do
   if [ -f "$T/status" ]; then
-    s=$(sed -n 's/^state=//p' "$T/status")
-    case " {final} " in *" $s "*) if idle; then cat "$T/status"; exit 0; fi ;;
-    *) case " {wanted} " in *" $s "*) cat "$T/status"; exit 0 ;; esac ;; esac
+    c=$(cat "$T/status" 2>/dev/null); s=$(printf '%s\n' "$c" | sed -n 's/^state=//p')
+    case " {final} " in *" $s "*) if idle; then printf '%s\n' "$c"; exit 0; fi ;;
+    *) case " {wanted} " in *" $s "*) printf '%s\n' "$c"; exit 0 ;; esac ;; esac
   elif [ -f "$L" ] && grep -qx {_q("id=" + txn_id)} "$L"; then
     if idle; then cat "$L"; exit 0; fi
   elif [ ! -d "$T" ]; then
