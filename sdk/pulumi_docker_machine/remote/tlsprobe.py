@@ -38,7 +38,8 @@ class TLSProbeError(Exception):
 
 
 @contextmanager
-def _client_context(ca_pem: str, cert_pem: str, key_pem: str) -> Iterator[ssl.SSLContext]:
+def client_context(ca_pem: str, cert_pem: str, key_pem: str) -> Iterator[ssl.SSLContext]:
+    """An SSL context that verifies the daemon against `ca_pem` and presents the client certificate."""
     ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cadata=ca_pem)
     ctx.check_hostname = False  # the address is checked by the SAN validation at preview
     with tempfile.TemporaryDirectory() as tmp:
@@ -126,7 +127,7 @@ class _TLSStream:
 def probe(stream: Stream, ca_pem: str, cert_pem: str, key_pem: str, timeout: float = 30) -> Engine:
     """GET /_ping and /version over TLS on `stream` within `timeout` seconds; else raise TLSProbeError."""
     try:
-        with _client_context(ca_pem, cert_pem, key_pem) as ctx:
+        with client_context(ca_pem, cert_pem, key_pem) as ctx:
             tls = _TLSStream(stream, ctx, time.monotonic() + timeout)
         status, ping = tls.request("/_ping")
         if status != 200:
