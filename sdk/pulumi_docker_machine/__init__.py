@@ -38,6 +38,9 @@ _WHERE = {
         "resources.dockerhost",
     ),
     **dict.fromkeys(("Machine", "MachineArgs"), "resources.machine"),
+    **dict.fromkeys(
+        ("Swarm", "SwarmArgs", "SwarmCluster", "SwarmClusterArgs", "SwarmNodeArgs"), "resources.swarm"
+    ),
 }
 
 __all__ = [
@@ -61,6 +64,11 @@ __all__ = [
     "RemoteCommandError",
     "ServerCert",
     "ServerCertArgs",
+    "Swarm",
+    "SwarmArgs",
+    "SwarmCluster",
+    "SwarmClusterArgs",
+    "SwarmNodeArgs",
     "ValidationError",
 ]
 
@@ -99,3 +107,4 @@ if TYPE_CHECKING:
         DockerHostArgs,
     )
     from .resources.machine import Machine, MachineArgs
+    from .resources.swarm import Swarm, SwarmArgs, SwarmCluster, SwarmClusterArgs, SwarmNodeArgs

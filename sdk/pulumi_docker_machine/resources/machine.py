@@ -89,6 +89,8 @@ def _split_sans(hosts: Sequence[str | None]) -> tuple[list[str], list[str]]:
 class Machine(pulumi.ComponentResource):
     """A host provisioned as a TLS-secured Docker engine, with everything a client needs."""
 
+    name: str
+    """The machine's name (its client files and Docker context are named after it)."""
     docker_host: Output[str]
     ca_pem: Output[str]
     cert_pem: Output[str]
@@ -106,6 +108,7 @@ class Machine(pulumi.ComponentResource):
             if isinstance(address, str) and not is_ip(address):
                 raise pulumi.RunError(f"Machine {name!r}: ip_addresses: {address!r} is not an IP address")
         super().__init__("docker-machine:index:Machine", name, None, opts)
+        self.name = name
         child = ResourceOptions(parent=self)
         ca = args.ca or CertificateAuthority(
             f"{name}-ca",
