@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from .. import store
 from ..errors import DockerMachineError
 from ..remote import tlsprobe
+from ..remote.engine_api import EngineAPI, EngineAPIError
 from . import shellenv
 
 ENV_NAMES = ("DOCKER_TLS_VERIFY", "DOCKER_HOST", "DOCKER_CERT_PATH", "DOCKER_MACHINE_NAME")
@@ -31,6 +32,8 @@ def cmd_env(args: argparse.Namespace, root: Path) -> int:
         variables: dict[str, str | None] = dict.fromkeys(ENV_NAMES)
         command = "pulumi-docker-machine env --unset"
     else:
+        if args.first_manager:
+            args.name = _first_manager(root, args.first_manager, args.timeout)
         record = store.load(root, args.name)
         variables = {
             "DOCKER_TLS_VERIFY": "1",
@@ -42,12 +45,37 @@ def cmd_env(args: argparse.Namespace, root: Path) -> int:
             host = urlsplit(record.docker_host).hostname or ""
             variables["NO_PROXY"] = shellenv.with_no_proxy(os.environ.get("NO_PROXY"), host)
         command = f"pulumi-docker-machine env {args.name}"
+        if args.first_manager:
+            command = f"pulumi-docker-machine env --first-manager {' '.join(args.first_manager)}"
     if args.shell:
         command += f" --shell {args.shell}"
     if args.storage_path:
         command = command.replace("pulumi-docker-machine", f"pulumi-docker-machine -s {args.storage_path}", 1)
     sys.stdout.write(shellenv.render(variables, shell, shellenv.usage_hint(shell, command)))
     return 0
+
+
+def _swarm_role(root: Path, name: str, timeout: float) -> str:
+    """manager, worker or '' (in no swarm), as the machine's daemon says over TLS."""
+    record = store.load(root, name)
+    url = urlsplit(record.docker_host)
+    ca, cert, key = ((store.machine_dir(root, name) / f).read_text() for f in store.FILES)
+    api = EngineAPI(url.hostname or "", url.port or 2376, ca, cert, key, timeout=timeout)
+    swarm = api.info().get("Swarm") or {}
+    if swarm.get("LocalNodeState") != "active":
+        return ""
+    return "manager" if swarm.get("ControlAvailable") else "worker"
+
+
+def _first_manager(root: Path, names: list[str], timeout: float) -> str:
+    """The first of `names` whose daemon answers as a swarm manager (failover for a cluster's env)."""
+    for name in names:
+        try:
+            if _swarm_role(root, name, timeout) == "manager":
+                return name
+        except (EngineAPIError, OSError):
+            continue
+    raise DockerMachineError(f"none of {', '.join(names)} answers as a swarm manager")
 
 
 def cmd_config(args: argparse.Namespace, root: Path) -> int:
@@ -69,6 +97,7 @@ def _probe(root: Path, name: str, timeout: float) -> dict[str, str]:
             "url": "",
             "state": "Error",
             "docker": "",
+            "swarm": "",
             "certs": "",
             "errors": str(exc)[:120],
         }
@@ -77,7 +106,8 @@ def _probe(root: Path, name: str, timeout: float) -> dict[str, str]:
 def _probe_one(root: Path, name: str, timeout: float) -> dict[str, str]:
     record = store.load(root, name)
     directory = store.machine_dir(root, name)
-    row = {"name": name, "url": record.docker_host, "state": "Running", "docker": "", "errors": ""}
+    row = {"name": name, "url": record.docker_host, "state": "Running", "docker": "", "swarm": ""}
+    row["errors"] = ""
     row["certs"] = _expiry(record.server_cert_not_after, record.cert_not_after)
     url = urlsplit(record.docker_host)
     try:
@@ -85,7 +115,8 @@ def _probe_one(root: Path, name: str, timeout: float) -> dict[str, str]:
         ca, cert, key = ((directory / f).read_text() for f in store.FILES)
         engine = tlsprobe.probe(stream, ca, cert, key, timeout=timeout)
         row["docker"] = f"v{engine.version}"
-    except (OSError, tlsprobe.TLSProbeError) as exc:
+        row["swarm"] = _swarm_role(root, name, timeout)
+    except (OSError, tlsprobe.TLSProbeError, EngineAPIError) as exc:
         row["state"], row["errors"] = "Unreachable", str(exc)[:120]
     return row
 
@@ -106,7 +137,7 @@ def cmd_ls(args: argparse.Namespace, root: Path) -> int:
     if args.format == "json":
         print(json.dumps(rows, indent=2))
         return 0
-    columns = ("name", "url", "state", "docker", "certs", "errors")
+    columns = ("name", "url", "state", "docker", "swarm", "certs", "errors")
     widths = {c: max([len(c)] + [len(r[c]) for r in rows]) for c in columns}
     print("  ".join(c.upper().ljust(widths[c]) for c in columns).rstrip())
     for row in rows:
@@ -161,6 +192,10 @@ def build_parser() -> argparse.ArgumentParser:
     env.add_argument("--shell", choices=shellenv.SHELLS)
     env.add_argument("--unset", "-u", action="store_true", help="print commands that unset the variables")
     env.add_argument("--no-proxy", action="store_true", help="add the machine's IP to NO_PROXY")
+    env.add_argument(
+        "--first-manager", nargs="+", metavar="NAME", help="the first of these that is a swarm manager"
+    )
+    env.add_argument("--timeout", "-t", type=float, default=5.0, help="seconds per machine (default 5)")
     env.set_defaults(func=cmd_env)
     config = sub.add_parser("config", help="print the docker flags for a machine")
     config.add_argument("name")
@@ -196,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return sandbox_main(argv[1:])
     args = build_parser().parse_args(argv)
-    if args.command == "env" and not args.unset and not args.name:
+    if args.command == "env" and not args.unset and not args.name and not args.first_manager:
         build_parser().error("env needs a machine name (or --unset)")
     root = Path(args.storage_path) if args.storage_path else store.default_store()
     try:
