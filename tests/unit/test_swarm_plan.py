@@ -153,13 +153,14 @@ def test_promotion_labels_and_availability_in_place() -> None:
 
 
 def test_a_node_that_left_rejoins_and_its_old_entry_is_forgotten() -> None:
-    view = swarm("m1", "w1")
+    view = swarm("m1", "w1", w1={"labels": {"zone": "a"}})
     view = ClusterView(
         CLUSTER, {**view.daemons, "w1": Daemon(True, "inactive")}, view.members, view.known_ids
     )
     assert view.status("w1") is Status.ABSENT
-    found = plan(declare("m1", "w1"), view, ["m1", "w1"])
-    assert steps(found) == ["join w1 as worker", "forget w1 (old node ID id-w1)"]
+    found = plan(declare("m1", "w1", w1={"labels": {"zone": "a"}}), view, ["m1", "w1"])
+    # The old entry had the labels; the node joins afresh without them, so they are set again.
+    assert steps(found) == ["join w1 as worker", "forget w1 (old node ID id-w1)", "set w1"]
 
 
 def test_down_worker_is_unrepairable_but_the_rest_goes_on() -> None:

@@ -13,7 +13,7 @@ from enum import Enum
 
 from .quorum import ManagerChange, quorum_problem, removal_order
 from .spec import Availability, NodeSpec, Role, SwarmSpec
-from .view import ClusterView, Status
+from .view import ClusterView, Member, Status
 
 
 class Action(Enum):
@@ -74,8 +74,8 @@ def why_not(name: str, status: Status) -> str:
     }[status]
 
 
-def _settings_differ(node: NodeSpec, view: ClusterView) -> bool:
-    member = view.member(node.name)
+def _settings_differ(node: NodeSpec, member: Member | None) -> bool:
+    """Whether labels or availability must be set (`member` None: a node that is joining afresh)."""
     if member is None:
         return bool(node.labels) or node.availability is not Availability.ACTIVE
     return dict(member.labels) != node.label_map or member.availability != node.availability.value
@@ -87,7 +87,7 @@ def _join_ops(nodes: Iterable[NodeSpec], view: ClusterView) -> list[Op]:
         ops.append(Op(Action.JOIN, node.name, node.role))
         if stale := view.stale_id(node.name):
             ops.append(Op(Action.FORGET, node.name, node_id=stale))
-        if _settings_differ(node, view):
+        if _settings_differ(node, None):
             ops.append(Op(Action.SET, node.name))
     return ops
 
@@ -100,7 +100,7 @@ def _create(spec: SwarmSpec, view: ClusterView, rotate: Sequence[Op]) -> Plan:
     if blocked:
         return Plan((), tuple(blocked))
     ops = [Op(Action.INIT, first.name)]
-    if _settings_differ(first, view):
+    if _settings_differ(first, None):
         ops.append(Op(Action.SET, first.name))
     rest = [n for n in spec.nodes if n is not first]
     ops += _join_ops([n for n in rest if n.role is Role.MANAGER], view)
@@ -150,7 +150,7 @@ def plan(spec: SwarmSpec, view: ClusterView, managed: Sequence[str], rotate: Seq
                 unrepairable.append(f"{node.name} cannot be promoted while it is down")
         elif node.role is Role.WORKER and member.role == "manager":
             demoting.append(node.name)
-        if _settings_differ(node, view):
+        if _settings_differ(node, member):
             settings.append(Op(Action.SET, node.name))
     removed = [name for name in managed if name not in declared and view.member(name) is not None]
     demoting += [name for name in removed if view.member(name).role == "manager"]  # type: ignore[union-attr]
