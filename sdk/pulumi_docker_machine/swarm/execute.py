@@ -151,19 +151,19 @@ class Executor:
         return ""
 
     def _drain(self, op: Op) -> str:
+        placed = len(running_tasks(self._manager(avoid=op.node)[1].tasks(self._node_id(op.node))))
         self._update(op.node, lambda s: s.update(Availability=Availability.DRAIN.value))
-        return ""
+        return f"{placed} task(s) to move"
 
     def _wait_drained(self, op: Op) -> str:
         api = self._manager(avoid=op.node)[1]
         node_id = self._node_id(op.node)
-        before = len(running_tasks(api.tasks(node_id)))
         wait_for(
             f"the tasks of {op.node} to move",
             lambda: not running_tasks(api.tasks(node_id)),
             timeout=self.drain_timeout,
         )
-        return f"{before} task(s) moved"
+        return "none left"
 
     def _leave(self, op: Op) -> str:
         api = self.api(op.node)
