@@ -224,6 +224,16 @@ def test_drift_names_each_difference() -> None:
     assert down_nodes(found) == {"m3"}
 
 
+def test_a_node_the_new_leader_has_not_heard_from_is_not_down() -> None:
+    view = swarm("m1 m2 m3", down="m1")
+    members = dict(view.members)
+    members["id-m2"] = member("m2", "manager", state="unknown")
+    view = ClusterView(CLUSTER, view.daemons, members, view.known_ids)
+    found = drift(declare("m1 m2 m3"), view)
+    assert found["m2"] == "state: the swarm sees the node unknown"
+    assert down_nodes(found) == {"m1"}
+
+
 def test_no_swarm_is_drift() -> None:
     assert drift(declare("m1"), fresh("m1")) == {
         SWARM_KEY: "swarm: no manager of the swarm answers; it is gone or has no quorum"

@@ -23,7 +23,15 @@ def props(managers: str, workers: str = "", **extra: Any) -> dict[str, Any]:
 
 
 def failures(olds: dict[str, Any], news: dict[str, Any]) -> list[tuple[str, str]]:
-    return [(f.property, f.reason) for f in SwarmProvider().check(olds, news).failures]
+    """(field, reason) of each failure; the field is in the reason unless it is a scalar property."""
+    found = []
+    for failure in SwarmProvider().check(olds, news).failures:
+        if failure.property:
+            found.append((failure.property, failure.reason))
+        else:
+            field, _, reason = failure.reason.partition(": ")
+            found.append((field, reason))
+    return found
 
 
 def test_check_names_each_bad_field() -> None:
@@ -31,6 +39,16 @@ def test_check_names_each_bad_field() -> None:
     news["nodes"][1]["availability"] = "off"
     assert failures({}, news) == [
         ("nodes[1].availability", "'off' is not one of active, pause, drain"),
+    ]
+
+
+def test_only_scalar_fields_are_named_as_the_property() -> None:
+    news = props("m1", drain_timeout=0)
+    news["credentials"]["m1"] = {"ca_pem": "CA"}
+    found = SwarmProvider().check({}, news).failures
+    assert [(f.property, f.reason.split(":")[0]) for f in found] == [
+        ("", "credentials.m1"),
+        ("drain_timeout", "must be at least 1 second; got 0"),
     ]
 
 

@@ -37,6 +37,7 @@ OUTPUT_FIELDS = (
     "operations",
 )
 SECRET_OUTPUTS = ("credentials", "manager_join_token", "worker_join_token")
+SCALAR_FIELDS = ("ca_rotation", "token_rotation", "drain_timeout")
 
 
 def _inputs(props: Mapping[str, Any]) -> dict[str, Any]:
@@ -125,6 +126,15 @@ def _outputs(spec: SwarmSpec, view: ClusterView, endpoints: Mapping[str, Endpoin
     return outs
 
 
+def _failure(field: str, reason: str) -> CheckFailure:
+    """A check failure naming `field` in its reason. Only the scalar fields are given to the engine
+    as the property: it prints that property's value, which for `nodes` is the whole list and for
+    `credentials` a secret."""
+    if field in SCALAR_FIELDS:
+        return CheckFailure(field, reason)
+    return CheckFailure("", f"{field}: {reason}")
+
+
 def _refuse(found: Plan) -> None:
     if found.refusal:
         raise SwarmError(f"refused, nothing was changed: {found.refusal}")
@@ -135,9 +145,9 @@ class SwarmProvider(ResourceProvider):
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs, errors = swarm_spec.check(news)
-        failures = [CheckFailure(e.field, str(e).removeprefix(f"{e.field}: ")) for e in errors]
+        failures = [_failure(e.field, str(e).removeprefix(f"{e.field}: ")) for e in errors]
         if not failures and (problem := _preview_quorum(olds, inputs)):
-            failures.append(CheckFailure("nodes", problem))
+            failures.append(_failure("nodes", problem))
         return CheckResult(inputs, failures)
 
     def create(self, props: dict[str, Any]) -> CreateResult:

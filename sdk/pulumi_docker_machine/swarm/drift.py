@@ -1,7 +1,7 @@
 """Drift: how the observed swarm differs from the declared one, one line per node.
 
-A line starts with one word saying what kind of difference it is (`down`, `left`, `foreign`, `stuck`,
-`role`, `labels`, `availability`, `swarm`), so the preview can tell a down manager from the rest.
+A line starts with one word saying what kind of difference it is (`down`, `state`, `left`, `foreign`,
+`stuck`, `role`, `labels`, `availability`, `swarm`), so the preview can tell a down manager from the rest.
 """
 
 from __future__ import annotations
@@ -35,8 +35,10 @@ def _node_drift(node: NodeSpec, view: ClusterView) -> list[str]:
         return [f"stuck: the daemon's swarm state is {daemon.local_state if daemon else '?'}"]
     assert member is not None
     lines = []
-    if member.state != "ready":
-        lines.append(f"{DOWN}: the swarm sees the node {member.state}")
+    if member.state == "down":
+        lines.append(f"{DOWN}: the swarm sees the node down")
+    elif member.state != "ready":  # `unknown` for a while after a new leader is elected
+        lines.append(f"state: the swarm sees the node {member.state}")
     if member.role != node.role.value:
         lines.append(f"role: {member.role}, declared {node.role.value}")
     if dict(member.labels) != node.label_map:
