@@ -137,6 +137,7 @@ def test_swarm_example_lifecycle(pulumi_stack, test_hosts, tmp_path):
     configure(stack, ["m1"], ["m2", "m3", "w1", "w2"])
     refused = stack.preview("--refresh", expect_fail=True)
     said = refused.stdout + refused.stderr
+    assert "has a problem: nodes: removing manager m2 would leave 1 of 2 managers reachable" in said
     assert "would lose quorum" in said and "Traceback" not in said
     configure(stack, ["m1", "m2", "m3"], ["w1", "w2"])
     hosts["m1"].root_exec("systemctl start docker.service", check=True)
@@ -157,12 +158,14 @@ def test_swarm_example_lifecycle(pulumi_stack, test_hosts, tmp_path):
     ]
     assert sorted(host_of[h] for h in nodes(docker, url["m1"])) == sorted(NAMES)
 
-    # Rotation: join tokens and the swarm's root CA, as inputs that change.
+    # Rotation (join tokens and the swarm's root CA, as inputs that change) and a label changed in place.
     ca_before = docker.text(url["m1"], "swarm", "ca")
     configure(stack, ["m1", "m2", "m3"], ["w1", "w2"], token_rotation=1, ca_rotation=1)
+    stack.config_set("labels", json.dumps({**LABELS, "w1": {"zone": "c"}}))
     stack.up()
     out = stack.outputs()
-    assert out["operations"] == ["rotate-join-tokens", "rotate-ca"]
+    assert out["operations"] == ["set w1", "rotate-join-tokens", "rotate-ca"]
+    assert nodes(docker, url["m1"])[hosts["w1"].name]["labels"] == {"zone": "c"}
     rotated = [docker.text(url["m1"], "swarm", "join-token", "-q", role) for role in ("worker", "manager")]
     assert rotated[0] != tokens[0] and rotated[1] != tokens[1]
     ca_after = docker.text(url["m1"], "swarm", "ca")
