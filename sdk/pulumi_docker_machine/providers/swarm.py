@@ -180,6 +180,7 @@ class SwarmProvider(ResourceProvider):
         executor = Executor(endpoints, {n.name: n for n in spec.nodes}, ids, spec.drain_timeout)
         executor.cluster_id = view.cluster_id
         done = executor.run(found.ops)
+        executor.settle()
         if found.unrepairable:
             raise SwarmError(
                 "could not repair: " + "; ".join(found.unrepairable) + f" (everything else was done: {done})"

@@ -72,6 +72,17 @@ class Executor:
             self.done.append(op.describe() + (f" ({note})" if note else ""))
         return self.done
 
+    def settle(self) -> None:
+        """After a change of managers, wait until the (possibly new) leader has heard from every node
+        it lists as `unknown`, so that the outputs show the swarm as it is."""
+        if not self.done:
+            return
+        api = self._manager()[1]
+        wait_for(
+            "the swarm to hear from every node again",
+            lambda: all((n.get("Status") or {}).get("State") != "unknown" for n in api.nodes()),
+        )
+
     def api(self, name: str) -> EngineAPI:
         return self.endpoints[name].api()
 
