@@ -115,9 +115,13 @@ def _probe_one(root: Path, name: str, timeout: float) -> dict[str, str]:
         ca, cert, key = ((directory / f).read_text() for f in store.FILES)
         engine = tlsprobe.probe(stream, ca, cert, key, timeout=timeout)
         row["docker"] = f"v{engine.version}"
-        row["swarm"] = _swarm_role(root, name, timeout)
-    except (OSError, tlsprobe.TLSProbeError, EngineAPIError) as exc:
+    except (OSError, tlsprobe.TLSProbeError) as exc:
         row["state"], row["errors"] = "Unreachable", str(exc)[:120]
+        return row
+    try:  # the daemon answered: a failed swarm probe leaves the state Running
+        row["swarm"] = _swarm_role(root, name, timeout)
+    except (OSError, EngineAPIError) as exc:
+        row["swarm"], row["errors"] = "?", str(exc)[:120]
     return row
 
 
