@@ -23,14 +23,11 @@ def props(managers: str, workers: str = "", **extra: Any) -> dict[str, Any]:
 
 
 def failures(olds: dict[str, Any], news: dict[str, Any]) -> list[tuple[str, str]]:
-    """(field, reason) of each failure; the field is in the reason unless it is a scalar property."""
+    """(field, reason) of each failure: the field path leads the reason."""
     found = []
     for failure in SwarmProvider().check(olds, news).failures:
-        if failure.property:
-            found.append((failure.property, failure.reason))
-        else:
-            field, _, reason = failure.reason.partition(": ")
-            found.append((field, reason))
+        field, _, reason = failure.reason.partition(": ")
+        found.append((field, reason))
     return found
 
 
@@ -42,13 +39,16 @@ def test_check_names_each_bad_field() -> None:
     ]
 
 
-def test_only_scalar_fields_are_named_as_the_property() -> None:
+def test_failures_lead_with_the_field_path_never_a_property() -> None:
+    # The engine would print a named property's whole value: the node list, or secret credentials.
     news = props("m1", drain_timeout=0)
     news["credentials"]["m1"] = {"ca_pem": "CA"}
     found = SwarmProvider().check({}, news).failures
-    assert [(f.property, f.reason.split(":")[0]) for f in found] == [
-        ("", "credentials.m1"),
-        ("drain_timeout", "must be at least 1 second; got 0"),
+    assert {f.property for f in found} == {""}
+    assert [f.reason.split(":")[0] for f in found] == [
+        "credentials.m1.cert_pem",
+        "credentials.m1.key_pem",
+        "drain_timeout",
     ]
 
 

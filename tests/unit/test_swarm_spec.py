@@ -66,10 +66,11 @@ def test_every_problem_is_reported_with_its_field() -> None:
         ({"nodes": [], "credentials": {}}, "nodes", "non-empty list"),
         ({"nodes": [node("m1")], "credentials": {}}, "credentials", "no TLS credentials for node 'm1'"),
         (
-            {"nodes": [node("m1")], "credentials": {"m1": {"ca_pem": "x"}}},
-            "credentials.m1",
-            "needs non-empty",
+            {"nodes": [node("m1")], "credentials": {"m1": {"ca_pem": "x", "cert_pem": "y"}}},
+            "credentials.m1.key_pem",
+            "is required",
         ),
+        (inputs(node("m1", colour="blue")), "nodes[0].colour", "is not a known field"),
         (inputs(node("m1", via_jump_host=True)), "nodes[0].via_jump_host", "jump host"),
     ],
 )
@@ -82,7 +83,7 @@ def test_refusals(given: dict[str, Any], field: str, words: str) -> None:
 def test_credentials_never_appear_in_errors() -> None:
     creds = {"ca_pem": "", "cert_pem": "SECRET-CERT", "key_pem": "SECRET-KEY"}
     _, errors = spec.check({"nodes": [node("m1")], "credentials": {"m1": creds}})
-    assert [e.field for e in errors] == ["credentials.m1"]
+    assert [e.field for e in errors] == ["credentials.m1.ca_pem"]
     assert "SECRET" not in str(errors[0])
 
 

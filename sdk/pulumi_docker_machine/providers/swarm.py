@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from pulumi.dynamic import (
-    CheckFailure,
     CheckResult,
     CreateResult,
     DiffResult,
@@ -16,6 +15,7 @@ from pulumi.dynamic import (
 )
 
 from ..diff import changed_fields, is_unknown
+from ..errors import ValidationError
 from ..swarm import spec as swarm_spec
 from ..swarm.drift import down_nodes, drift
 from ..swarm.execute import Executor, SwarmError
@@ -24,8 +24,9 @@ from ..swarm.plan import Action, Op, Plan, plan, teardown
 from ..swarm.quorum import ManagerChange, quorum_problem, removal_order
 from ..swarm.spec import Credentials, SwarmSpec
 from ..swarm.view import ClusterView
+from .boundary import check_result, reports_errors
 
-INPUT_FIELDS = ("nodes", "credentials", "ca_rotation", "token_rotation", "drain_timeout")
+INPUT_FIELDS = swarm_spec.INPUT_FIELDS
 OUTPUT_FIELDS = (
     "cluster_id",
     "node_ids",
@@ -37,7 +38,6 @@ OUTPUT_FIELDS = (
     "operations",
 )
 SECRET_OUTPUTS = ("credentials", "manager_join_token", "worker_join_token")
-SCALAR_FIELDS = ("ca_rotation", "token_rotation", "drain_timeout")
 
 
 def _inputs(props: Mapping[str, Any]) -> dict[str, Any]:
@@ -126,15 +126,6 @@ def _outputs(spec: SwarmSpec, view: ClusterView, endpoints: Mapping[str, Endpoin
     return outs
 
 
-def _failure(field: str, reason: str) -> CheckFailure:
-    """A check failure naming `field` in its reason. Only the scalar fields are given to the engine
-    as the property: it prints that property's value, which for `nodes` is the whole list and for
-    `credentials` a secret."""
-    if field in SCALAR_FIELDS:
-        return CheckFailure(field, reason)
-    return CheckFailure("", f"{field}: {reason}")
-
-
 def _refuse(found: Plan) -> None:
     if found.refusal:
         raise SwarmError(f"refused, nothing was changed: {found.refusal}")
@@ -143,13 +134,14 @@ def _refuse(found: Plan) -> None:
 class SwarmProvider(ResourceProvider):
     """Keeps a set of Docker daemons one swarm, through their TLS Docker APIs."""
 
+    @reports_errors
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         inputs, errors = swarm_spec.check(news)
-        failures = [_failure(e.field, str(e).removeprefix(f"{e.field}: ")) for e in errors]
-        if not failures and (problem := _preview_quorum(olds, inputs)):
-            failures.append(_failure("nodes", problem))
-        return CheckResult(inputs, failures)
+        if not errors and (problem := _preview_quorum(olds, inputs)):
+            errors.append(ValidationError("nodes", problem))
+        return check_result(inputs, errors)
 
+    @reports_errors
     def create(self, props: dict[str, Any]) -> CreateResult:
         spec = swarm_spec.from_inputs(_inputs(props))
         endpoints = _endpoints(spec)
@@ -163,12 +155,14 @@ class SwarmProvider(ResourceProvider):
         outs = {**_inputs(props), **_outputs(spec, view, endpoints), "operations": done, "drift": {}}
         return CreateResult(view.cluster_id, outs)
 
+    @reports_errors
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         changed = changed_fields(olds, news, INPUT_FIELDS)
         if olds.get("drift"):
             changed.append("drift")
         return DiffResult(changes=bool(changed), replaces=[], delete_before_replace=False)
 
+    @reports_errors
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         spec = swarm_spec.from_inputs(_inputs(news))
         endpoints = _endpoints(spec, olds)
@@ -189,6 +183,7 @@ class SwarmProvider(ResourceProvider):
         outs = {**_inputs(news), **_outputs(spec, view, endpoints), "operations": done, "drift": {}}
         return UpdateResult(outs)
 
+    @reports_errors
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         spec = swarm_spec.from_inputs(_inputs(props))
         endpoints = _endpoints(spec)
@@ -200,6 +195,7 @@ class SwarmProvider(ResourceProvider):
         # Drift shows as a diff of the `drift` input (empty in every program) in `preview --refresh`.
         return ReadResult(id_, outs, inputs={**_inputs(props), "drift": seen})
 
+    @reports_errors
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         spec = swarm_spec.from_inputs(_inputs(props))
         endpoints = _endpoints(spec)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
 from ..diff import is_unknown
 from ..errors import ValidationError
-from ..spec.cert import _Reader
+from ..spec import values
+from ..spec.reader import Reader, SpecReader, meta
 
 SWARM_PORT = 2377
 """The port managers listen on for the swarm (raft and joins); Docker's default."""
@@ -22,6 +22,7 @@ _DOCKER_HOST = re.compile(r"tcp://(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(
 _LABEL_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./-]*")
 NODE_FIELDS = ("name", "role", "docker_host", "advertise_addr", "labels", "availability", "via_jump_host")
 CREDENTIAL_FIELDS = ("ca_pem", "cert_pem", "key_pem")
+INPUT_FIELDS = ("nodes", "credentials", "ca_rotation", "token_rotation", "drain_timeout")
 
 
 class Role(Enum):
@@ -40,23 +41,29 @@ class Availability(Enum):
 
 
 @dataclass(frozen=True)
-class Credentials:
+class Credentials(SpecReader):
     """What a TLS client needs to talk to one node's daemon: the CA, a client certificate and key."""
 
     ca_pem: str
     cert_pem: str
-    key_pem: str
+    key_pem: str = field(metadata=meta(secret=True))
+
+    @classmethod
+    def _read(cls, reader: Reader) -> None:
+        reader.only(CREDENTIAL_FIELDS)
+        for name in CREDENTIAL_FIELDS:  # `text` never echoes the value
+            reader.read(name, values.text)
 
 
 @dataclass(frozen=True)
-class NodeSpec:
+class NodeSpec(SpecReader):
     """One node as declared."""
 
     name: str
     role: Role
     docker_host: str
     advertise_addr: str
-    labels: tuple[tuple[str, str], ...]
+    labels: Mapping[str, str]
     availability: Availability
 
     @property
@@ -70,16 +77,47 @@ class NodeSpec:
         host = f"[{self.advertise_addr}]" if ":" in self.advertise_addr else self.advertise_addr
         return f"{host}:{SWARM_PORT}"
 
+    @classmethod
+    def _read(cls, reader: Reader) -> None:
+        reader.only(NODE_FIELDS)
+        reader.read("name", values.single_line)
+        reader.read("role", _choice(Role))
+        reader.read("docker_host", _docker_host)
+        if reader.given("advertise_addr"):
+            reader.read("advertise_addr", values.ip_address)
+        elif reader.known("docker_host"):
+            host = split_docker_host(reader.values["docker_host"])[0]
+            reader.read("advertise_addr", values.ip_address, host)
+        reader.read("labels", _labels, {})
+        reader.read("availability", _choice(Availability), Availability.ACTIVE.value)
+        jump = reader.inputs.get("via_jump_host")
+        if jump and not is_unknown(jump):
+            name = reader.values.get("name", "this node")
+            reader.fail(
+                "via_jump_host",
+                f"{name} is reached through an SSH jump host, so its TLS port cannot be reached from "
+                "here; swarm nodes need a direct route to port 2376 (see docs/swarm.md)",
+            )
+
 
 @dataclass(frozen=True)
-class SwarmSpec:
+class SwarmSpec(SpecReader):
     """The whole swarm as declared; the first manager initialises a new swarm."""
 
     nodes: tuple[NodeSpec, ...]
-    credentials: Mapping[str, Credentials]
-    ca_rotation: int
-    token_rotation: int
-    drain_timeout: int
+    credentials: Mapping[str, Credentials] = field(metadata=meta(secret=True))
+    ca_rotation: int = 0
+    token_rotation: int = 0
+    drain_timeout: int = DEFAULT_DRAIN_TIMEOUT
+
+    @classmethod
+    def _read(cls, reader: Reader) -> None:
+        reader.only((*INPUT_FIELDS, "drift"))
+        _read_nodes(reader)
+        _read_credentials(reader)
+        reader.read("ca_rotation", values.whole(0), 0)
+        reader.read("token_rotation", values.whole(0), 0)
+        reader.read("drain_timeout", values.whole(1, unit="seconds"), DEFAULT_DRAIN_TIMEOUT)
 
     @property
     def managers(self) -> tuple[NodeSpec, ...]:
@@ -99,183 +137,94 @@ def split_docker_host(docker_host: str) -> tuple[str, int]:
     return match["host"].strip("[]"), int(match["port"])
 
 
-def _counter(field: str, raw: Any) -> int:
-    if isinstance(raw, bool) or not isinstance(raw, int | float) or not float(raw).is_integer() or raw < 0:
-        raise ValidationError(field, f"must be a whole number, 0 or more; got {raw!r}")
-    return int(raw)
+def _choice(enum: type[Role] | type[Availability]) -> Callable[[str, Any], Any]:
+    def parse(path: str, raw: Any) -> Any:
+        try:
+            return enum(raw)
+        except ValueError:
+            choices = ", ".join(e.value for e in enum)
+            raise ValidationError(path, f"{raw!r} is not one of {choices}") from None
+
+    return parse
 
 
-def _timeout(field: str, raw: Any) -> int:
-    value = _counter(field, raw)
-    if value < 1:
-        raise ValidationError(field, f"must be at least 1 second; got {raw!r}")
+def _docker_host(path: str, raw: Any) -> str:
+    value = values.single_line(path, raw)
+    try:
+        split_docker_host(value)
+    except ValueError as exc:
+        raise ValidationError(path, str(exc)) from None
     return value
 
 
-class _NodeReader:
-    """Reads one entry of `nodes`, recording each problem under `nodes[i].FIELD`."""
-
-    def __init__(self, reader: _Reader, index: int, raw: Mapping[str, Any]) -> None:
-        self.reader, self.prefix, self.raw = reader, f"nodes[{index}]", raw
-        self.ok = True
-        self.unknown = [field for field in NODE_FIELDS if is_unknown(raw.get(field))]
-        """Fields known only after apply (at preview): not checked, and the node is not built."""
-
-    def fail(self, field: str, message: str) -> None:
-        self.ok = False
-        self.reader.fail(f"{self.prefix}.{field}", message)
-
-    def text(self, field: str) -> str:
-        value = self.raw.get(field)
-        if field in self.unknown:
-            return ""
-        if not isinstance(value, str) or not value.strip():
-            self.fail(field, "must be a non-empty string")
-            return ""
-        return value
-
-    def choice(self, field: str, enum: type[Role] | type[Availability], default: str | None) -> Any:
-        if field in self.unknown:
-            return None
-        value = self.raw.get(field) or default
-        try:
-            return enum(value)
-        except ValueError:
-            choices = ", ".join(e.value for e in enum)
-            self.fail(field, f"{value!r} is not one of {choices}")
-            return None
-
-    def labels(self) -> tuple[tuple[str, str], ...]:
-        if "labels" in self.unknown:
-            return ()
-        raw = self.raw.get("labels") or {}
-        if not isinstance(raw, Mapping) or not all(isinstance(v, str) for v in raw.values()):
-            self.fail("labels", "must be a mapping of label names to strings")
-            return ()
-        for key in raw:
-            if not isinstance(key, str) or not _LABEL_KEY.fullmatch(key):
-                self.fail("labels", f"{key!r} is not a label name (letters, digits, and . _ / -)")
-        return tuple(sorted(raw.items()))
-
-    def address(self, docker_host: str) -> str:
-        given = self.raw.get("advertise_addr")
-        if "advertise_addr" in self.unknown:
-            return ""
-        if given is None:
-            return split_docker_host(docker_host)[0] if docker_host else ""
-        if not isinstance(given, str) or not given.strip():
-            self.fail("advertise_addr", "must be a non-empty string")
-            return ""
-        try:
-            ipaddress.ip_address(given)
-        except ValueError:
-            self.fail("advertise_addr", f"{given!r} is not an IP address (the swarm advertises an IP)")
-        return given
-
-    def node(self) -> NodeSpec | None:
-        name = self.text("name")
-        role = self.choice("role", Role, None)
-        docker_host = self.text("docker_host")
-        if docker_host:
-            try:
-                split_docker_host(docker_host)
-            except ValueError as exc:
-                self.fail("docker_host", str(exc))
-                docker_host = ""
-        address = self.address(docker_host)
-        if self.raw.get("via_jump_host") and "via_jump_host" not in self.unknown:
-            self.fail(
-                "via_jump_host",
-                f"{name or 'this node'} is reached through an SSH jump host, so its TLS port cannot be "
-                "reached from here; swarm nodes need a direct route to port 2376 (see docs/swarm.md)",
-            )
-        labels = self.labels()
-        availability = self.choice("availability", Availability, Availability.ACTIVE.value)
-        if not self.ok or self.unknown:
-            return None
-        return NodeSpec(name, role, docker_host, address, labels, availability)
+def _labels(path: str, raw: Any) -> dict[str, str]:
+    found = values.string_map(path, raw)
+    for key in found:
+        if not _LABEL_KEY.fullmatch(key):
+            raise ValidationError(path, f"{key!r} is not a label name (letters, digits, and . _ / -)")
+    return dict(sorted(found.items()))
 
 
-def _read_nodes(reader: _Reader) -> None:
+def _read_nodes(reader: Reader) -> None:
     raw = reader.inputs.get("nodes")
     if not isinstance(raw, list | tuple) and is_unknown(raw):
         return
     if not isinstance(raw, list | tuple) or not raw:
         reader.fail("nodes", "must be a non-empty list of nodes")
         return
-    nodes: list[NodeSpec] = []
-    complete = True
+    nodes: list[NodeSpec | None] = []
+    normalised: list[Any] = []
     for index, entry in enumerate(raw):
-        if not isinstance(entry, Mapping) and is_unknown(entry):
-            complete = False
-            continue
         if not isinstance(entry, Mapping):
-            reader.fail(f"nodes[{index}]", "must be a mapping with name, role and docker_host")
+            if not is_unknown(entry):
+                reader.fail(f"nodes[{index}]", "must be an object with name, role and docker_host")
+            nodes.append(None)
+            normalised.append(entry)
             continue
-        node_reader = _NodeReader(reader, index, entry)
-        node = node_reader.node()
-        complete = complete and not node_reader.unknown
-        if node is not None:
-            nodes.append(node)
-    seen: set[str] = set()
-    for node in nodes:
-        if node.name in seen:
-            reader.fail("nodes", f"{node.name!r} is listed more than once (a node has one role)")
-        seen.add(node.name)
-    if complete and len(nodes) == len(raw):
-        if not any(n.role is Role.MANAGER for n in nodes):
+        child = Reader(entry, reader.path(f"nodes[{index}]"), reader.errors, reader.checking)
+        nodes.append(NodeSpec.read(child))
+        normalised.append(child.inputs)
+    reader.inputs["nodes"] = normalised
+    names = [n.name for n in nodes if n is not None]
+    for name in sorted({n for n in names if names.count(n) > 1}):
+        reader.fail("nodes", f"{name!r} is listed more than once (a node has one role)")
+    if all(n is not None for n in nodes):
+        if not any(n.role is Role.MANAGER for n in nodes if n is not None):
             reader.fail("nodes", "has no manager: a swarm needs at least one")
         reader.values["nodes"] = tuple(nodes)
 
 
-def _read_credentials(reader: _Reader) -> None:
+def _read_credentials(reader: Reader) -> None:
     raw = reader.inputs.get("credentials")
-    if is_unknown(raw):
-        return
     if not isinstance(raw, Mapping):
-        reader.fail("credentials", "must map each node name to its ca_pem, cert_pem and key_pem")
+        if not is_unknown(raw):
+            reader.fail("credentials", "must map each node name to its ca_pem, cert_pem and key_pem")
         return
     creds: dict[str, Credentials] = {}
     for name, entry in raw.items():
-        if not isinstance(entry, Mapping) or not all(
-            isinstance(entry.get(f), str) and entry[f].strip() for f in CREDENTIAL_FIELDS
-        ):
-            reader.fail(f"credentials.{name}", "needs non-empty ca_pem, cert_pem and key_pem")
+        if not isinstance(entry, Mapping):
+            if not is_unknown(entry):
+                reader.fail(f"credentials.{name}", "must be an object with ca_pem, cert_pem and key_pem")
             continue
-        creds[name] = Credentials(*(entry[f] for f in CREDENTIAL_FIELDS))
+        built = Credentials.read(Reader(entry, reader.path(f"credentials.{name}"), reader.errors))
+        if built is not None:
+            creds[name] = built
     if reader.known("nodes"):
         for node in reader.values["nodes"]:
             if node.name not in raw:
                 reader.fail("credentials", f"has no TLS credentials for node {node.name!r}")
-    reader.values["credentials"] = creds
-
-
-def _read(inputs: Mapping[str, Any]) -> _Reader:
-    reader = _Reader(inputs)
-    _read_nodes(reader)
-    _read_credentials(reader)
-    reader.read("ca_rotation", _counter, 0)
-    reader.read("token_rotation", _counter, 0)
-    reader.read("drain_timeout", _timeout, DEFAULT_DRAIN_TIMEOUT)
-    return reader
+    if len(creds) == len(raw):
+        reader.values["credentials"] = creds
 
 
 def check(inputs: Mapping[str, Any]) -> tuple[dict[str, Any], list[ValidationError]]:
     """The inputs with defaults filled in, and every problem among their known values."""
-    reader = _read(inputs)
-    return reader.inputs, reader.errors
+    return SwarmSpec.check(inputs)
 
 
 def from_inputs(inputs: Mapping[str, Any]) -> SwarmSpec:
     """The spec of fully known inputs; raises the first ValidationError."""
-    reader = _read(inputs)
-    if reader.errors:
-        raise reader.errors[0]
-    fields = ("nodes", "credentials", "ca_rotation", "token_rotation", "drain_timeout")
-    for name in fields:
-        if name not in reader.values:
-            raise ValidationError(name, "is not known yet")
-    return SwarmSpec(**{name: reader.values[name] for name in fields})
+    return SwarmSpec.from_inputs(inputs)
 
 
 def node_to_dict(node: NodeSpec) -> dict[str, Any]:
