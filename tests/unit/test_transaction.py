@@ -74,7 +74,7 @@ class Root:
         env = {**os.environ, "PATH": f"{self.bin}:{os.environ['PATH']}"}
         return subprocess.run(["sh", "-c", rooted], text=True, capture_output=True, env=env, check=False)
 
-    def wait(self, txn_id: str, *states: str, timeout: float = 20) -> transaction.Status:
+    def wait(self, txn_id: str, *states: str, timeout: float = 90) -> transaction.Status:
         proc = self.run(transaction.wait_script(txn_id, states, timeout))
         status = transaction.parse_status(proc.stdout)
         assert status is not None, proc.stdout + proc.stderr
