@@ -1,7 +1,7 @@
 """pulumi-docker-machine: plain Linux hosts to TLS-secured Docker engines, declaratively.
 
-The public names, imported on first use (PEP 562) so that the CLI and the sandbox start without
-loading Pulumi; importing this package has no side effects.
+The public names, imported on first use (PEP 562) so that the CLI starts without loading
+Pulumi; importing this package has no side effects.
 """
 
 from __future__ import annotations

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pulumi_docker_machine.sandbox import Host, HostSpec, Sandbox, aptrepo, network, nspawn
-from pulumi_docker_machine.sandbox.mounts import mounts_under
-from pulumi_docker_machine.sandbox.procs import alive, all_pids, cmdline
+from pdm_sandbox import Host, HostSpec, Sandbox, aptrepo, network, nspawn
+from pdm_sandbox.mounts import mounts_under
+from pdm_sandbox.procs import alive, all_pids, cmdline
 
 pytestmark = pytest.mark.e2e
 
@@ -36,7 +36,7 @@ def wait_active(host: Host, unit: str, timeout: float = 60) -> str:
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "pulumi_docker_machine.sandbox", *args],
+        [str(Path(sys.executable).with_name("pdm-sandbox")), *args],
         text=True,
         capture_output=True,
         timeout=300,
@@ -221,6 +221,9 @@ def test_cli_up_ls_ssh_down(sandbox):
     assert listed.returncode == 0 and "clihost" in listed.stdout and record["fingerprint"] in listed.stdout
     ssh = run_cli("ssh", "clihost", "hostname")
     assert ssh.returncode == 0 and ssh.stdout.strip() == "clihost", ssh.stderr
+    refused = run_cli("down")  # no names: refused, nothing stopped
+    assert refused.returncode == 2 and "--all" in refused.stderr
+    assert alive(record["pid"]) and "clihost" in run_cli("ls").stdout
     assert run_cli("down", "clihost").returncode == 0
     assert "clihost" not in run_cli("ls").stdout
     assert not alive(record["pid"])
@@ -228,7 +231,7 @@ def test_cli_up_ls_ssh_down(sandbox):
 
 CRASHING_SESSION = """
 import os, sys
-from pulumi_docker_machine.sandbox import Sandbox
+from pdm_sandbox import Sandbox
 host = Sandbox(stop_at_exit=True).start("crashed1", variant="base")
 print(host.pid, flush=True)
 os._exit(0)  # no atexit, no finally: like a SIGKILLed pytest session

@@ -1,4 +1,4 @@
-"""pulumi-docker-machine: env, config, ls, inspect, ip, url, ssh and the sandbox, like Docker Machine."""
+"""pulumi-docker-machine: env, config, ls, inspect, ip, url and ssh, like Docker Machine."""
 
 from __future__ import annotations
 
@@ -221,19 +221,11 @@ def build_parser() -> argparse.ArgumentParser:
     ssh.add_argument("--identity", "-i", help="private key file")
     ssh.add_argument("command", nargs=argparse.REMAINDER)
     ssh.set_defaults(func=cmd_ssh)
-    sandbox = sub.add_parser(
-        "sandbox", help="local test hosts (systemd-nspawn), see `sandbox --help`", add_help=False
-    )
-    sandbox.add_argument("rest", nargs=argparse.REMAINDER)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["sandbox"]:
-        from ..sandbox.cli import main as sandbox_main
-
-        return sandbox_main(argv[1:])
     args = build_parser().parse_args(argv)
     if args.command == "env" and not args.unset and not args.name and not args.first_manager:
         build_parser().error("env needs a machine name (or --unset)")

@@ -187,6 +187,22 @@ class Sandbox:
             log(f"removed leftovers: {', '.join(removed)}")
         return removed
 
+    def cleanup_hosts(self, names: Iterable[str]) -> list[str]:
+        """Remove what is left of the named hosts (process, mounts, namespace, veths, directory) when their
+        owner is gone or they have no record; a named host that still runs is kept and reported."""
+        report: list[str] = []
+        hosts = self.store.read()["hosts"]
+        for name in names:
+            if not NAME_RE.match(name):
+                raise SandboxError(f"host name {name!r} must match {NAME_RE.pattern}")
+            rec = hosts.get(name)
+            if rec is not None and not is_stale(rec, self.hosts_dir):
+                report.append(f"kept {name}: it runs (stop it with `down {name}`)")
+                continue
+            self._teardown(name, rec or {})
+            report.append(f"host {name}")
+        return report + self._release_shared()
+
     # ---- helpers used by Host ----
 
     def root_exec(

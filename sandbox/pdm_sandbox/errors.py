@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from pulumi_docker_machine.errors import DockerMachineError
 
-
-class SandboxError(DockerMachineError):
+class SandboxError(Exception):
     """A sandbox step (image build, network, host start or stop) failed."""
 
 

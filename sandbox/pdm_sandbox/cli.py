@@ -1,4 +1,4 @@
-"""`python -m pulumi_docker_machine.sandbox up|ls|down|ssh|image|cleanup`: test hosts from a shell."""
+"""`pdm-sandbox up|ls|down|ssh|image|cleanup`: test hosts from a shell."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from .sandbox import HostSpec, Sandbox
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="pulumi-docker-machine sandbox",
+        prog="pdm-sandbox",
         description="Test hosts (systemd-nspawn, one network namespace each) on this machine.",
     )
     sub = p.add_subparsers(dest="command", required=True)
@@ -39,8 +39,10 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--json", action="store_true", help="print the hosts as JSON")
     ls = sub.add_parser("ls", help="list running hosts")
     ls.add_argument("--json", action="store_true", help="print the hosts as JSON")
-    down = sub.add_parser("down", help="stop hosts (default: all, plus bridges and the apt server)")
-    down.add_argument("names", nargs="*")
+    down = sub.add_parser(
+        "down", help="stop the named hosts, or --all (then also bridges and the apt server)"
+    )
+    _names_or_all(down, "stop every host on this machine, other sessions' included")
     ssh = sub.add_parser("ssh", help="ssh into a host (host key pinned)")
     ssh.add_argument("name")
     ssh.add_argument("cmd", nargs=argparse.REMAINDER, help="command to run (default: a login shell)")
@@ -48,8 +50,24 @@ def _parser() -> argparse.ArgumentParser:
     img.add_argument("--variant", choices=[*VARIANTS, "all"], default="all")
     img.add_argument("--json", action="store_true")
     img.add_argument("--prune", action="store_true", help="delete images of older recipes (no host may run)")
-    sub.add_parser("cleanup", help="remove what crashed runs left (hosts of dead sessions, strays)")
+    cleanup = sub.add_parser("cleanup", help="remove what crashed runs left of the named hosts, or --all")
+    _names_or_all(cleanup, "sweep every leftover: hosts of dead sessions, strays no record accounts for")
     return p
+
+
+def _names_or_all(parser: argparse.ArgumentParser, all_help: str) -> None:
+    parser.add_argument("names", nargs="*", help="host names")
+    parser.add_argument("--all", action="store_true", help=all_help)
+
+
+def _check_names_or_all(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """`down` and `cleanup` act on every host only when told so: names or --all, not both, not neither."""
+    if args.command not in ("down", "cleanup"):
+        return
+    if args.names and args.all:
+        parser.error(f"{args.command}: give host names or --all, not both")
+    if not args.names and not args.all:
+        parser.error(f"{args.command}: give host names, or --all for every host on this machine")
 
 
 def _print_hosts(hosts: list[Host], as_json: bool, sandbox: Sandbox) -> None:
@@ -66,7 +84,9 @@ def _print_hosts(hosts: list[Host], as_json: bool, sandbox: Sandbox) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the sandbox CLI with `argv` (default: sys.argv[1:]); return the exit code."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    _check_names_or_all(parser, args)
     if os.geteuid() != 0:
         print("error: the sandbox needs root (mounts, network namespaces, systemd-nspawn)", file=sys.stderr)
         return 1
@@ -97,14 +117,14 @@ def _dispatch(args: argparse.Namespace) -> int:
     elif args.command == "ls":
         _print_hosts(sandbox.ls(), args.json, sandbox)
     elif args.command == "down":
-        sandbox.down(args.names or None)
+        sandbox.down(None if args.all else args.names)
     elif args.command == "ssh":
         host = sandbox.get(args.name)
         argv = host.ssh_argv() + list(args.cmd)
         sys.stdout.flush()
         os.execvp(argv[0], argv)
     elif args.command == "cleanup":
-        for line in sandbox.cleanup_leftovers():
+        for line in sandbox.cleanup_leftovers() if args.all else sandbox.cleanup_hosts(args.names):
             print(line)
     return 0
 
