@@ -96,6 +96,7 @@ def foreign_client_pems() -> tuple[str, str]:
     return new_ca("stranger CA").issue(issue.LeafUsage.CLIENT, "stranger")
 
 
+@pytest.mark.core
 def test_noop_update_and_in_place_change_and_rollback(pulumi_stack, test_hosts, tmp_path):
     host = test_hosts.one()
     stack = host_stack(pulumi_stack, [entry(host)], {"labels": ["stage=one"]})
@@ -164,6 +165,7 @@ def test_drift_is_shown_by_refresh_and_repaired(pulumi_stack, test_hosts, tmp_pa
     stack.preview("--refresh", "--expect-no-changes")
 
 
+@pytest.mark.core
 def test_destroy_gives_the_host_back(pulumi_stack, test_hosts, tmp_path):
     host = test_hosts.one()
     on_host(host, "printf '{\"debug\": true}\\n' > /etc/docker/daemon.json && systemctl restart docker")

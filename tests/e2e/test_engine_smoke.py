@@ -29,6 +29,7 @@ def _pinned_version() -> str:
     return match.group(1)
 
 
+@pytest.mark.core
 def test_cli_is_the_pinned_build() -> None:
     out = subprocess.run([pulumi_binary(), "version"], capture_output=True, text=True, check=True).stdout
     assert out.strip() == f"v{_pinned_version()}"
@@ -37,6 +38,7 @@ def test_cli_is_the_pinned_build() -> None:
     assert Path(pulumi_binary()).with_name("pulumi-language-python").is_file()
 
 
+@pytest.mark.core
 def test_preview_up_noop_refresh_destroy(pulumi_stack) -> None:
     stack = pulumi_stack(PROGRAM, name="smoke")
     preview = stack.preview_json()

@@ -46,6 +46,7 @@ def quickstart(pulumi_stack: Any, host: Any, tmp_path: Path, name: str = "qs") -
     return stack
 
 
+@pytest.mark.core
 def test_quickstart_context_env_ls_and_destroy(pulumi_stack, test_hosts, tmp_path):
     host = test_hosts.one()
     stack = quickstart(pulumi_stack, host, tmp_path)

@@ -121,6 +121,7 @@ def _serials(stack: Stack) -> dict[str, str]:
     return {name: outputs[f"{name}_serial"] for name in RESOURCES}
 
 
+@pytest.mark.core
 def test_issue_verify_and_keep_secrets(pulumi_stack, tmp_path):
     stack = pulumi_stack(PROGRAM, name="pki")
     stack.up()
