@@ -35,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
         choices=sorted(NETWORKS),
         help="network to join (repeat for several; default public)",
     )
-    up.add_argument("--password", help="sudo password of user deploy (default: random)")
+    up.add_argument("--password", help="sudo password of user deploy with --login sudo (default: random)")
     up.add_argument("--json", action="store_true", help="print the hosts as JSON")
     ls = sub.add_parser("ls", help="list running hosts")
     ls.add_argument("--json", action="store_true", help="print the hosts as JSON")

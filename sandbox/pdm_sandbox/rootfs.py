@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import uuid
 from pathlib import Path
 
@@ -39,21 +40,23 @@ def install_login(root: Path, login: str, public_key: str, password: str | None)
     """Set up the SSH login for `login` ('root', 'sudo', 'sudo-nopasswd'); return the user name.
 
     root: the key is authorized for root. sudo: user `deploy` in group sudo (sudo asks for `password`).
-    sudo-nopasswd: the same user with a NOPASSWD sudoers rule. In the sudo variants root has no key.
+    sudo-nopasswd: the same user with a NOPASSWD sudoers rule and an account password nobody is told
+    (`password` must be None). In the sudo variants root has no key.
     """
     if login == "root":
         _authorize(root, root / "root", public_key, 0, 0)
         return "root"
     if login not in ("sudo", "sudo-nopasswd"):
         raise SandboxError(f"unknown login {login!r}; expected root, sudo or sudo-nopasswd")
-    if not password:
-        raise SandboxError(f"login {login!r} needs a password")
+    if (login == "sudo") != bool(password):
+        raise SandboxError("login 'sudo' needs a password; 'sudo-nopasswd' takes none")
     chroot = ["chroot", str(root)]
     run(
         [*chroot, "useradd", "--create-home", "--shell", "/bin/bash", "--groups", "sudo", SUDO_USER],
         env=_CHROOT_ENV,
     )
-    run([*chroot, "chpasswd"], input=f"{SUDO_USER}:{password}\n", env=_CHROOT_ENV)
+    account_password = password or secrets.token_urlsafe(16)
+    run([*chroot, "chpasswd"], input=f"{SUDO_USER}:{account_password}\n", env=_CHROOT_ENV)
     if login == "sudo-nopasswd":
         write_file(root / f"etc/sudoers.d/{SUDO_USER}", f"{SUDO_USER} ALL=(ALL:ALL) NOPASSWD: ALL\n", 0o440)
     uid, gid = _ids(root, SUDO_USER)

@@ -290,6 +290,8 @@ class Sandbox:
             )
         if spec.login not in LOGINS:
             raise SandboxError(f"unknown login {spec.login!r}; expected one of {', '.join(LOGINS)}")
+        if spec.password and spec.login != "sudo":
+            raise SandboxError(f"login {spec.login!r} takes no sudo password (only login 'sudo' does)")
         if not spec.networks or len(set(spec.networks)) != len(spec.networks):
             raise SandboxError(f"networks must be distinct and non-empty, got {spec.networks!r}")
         for n in spec.networks:
@@ -338,7 +340,7 @@ class Sandbox:
         rootfs.set_identity(root, name)
         host_key = rootfs.generate_host_keys(root)
         password = spec.password
-        if spec.login != "root" and not password:
+        if spec.login == "sudo" and not password:
             password = secrets.token_urlsafe(12)
         public_key = self.key_path.with_name(self.key_path.name + ".pub").read_text()
         user = rootfs.install_login(root, spec.login, public_key, password)

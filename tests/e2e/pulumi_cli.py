@@ -120,10 +120,14 @@ class Stack:
                 return dict(res.get("outputs") or {})
         raise KeyError(name)
 
-    def state_text(self) -> str:
-        """The raw text of every state file of this project's backend."""
+    def state_text(self, known: str) -> str:
+        """The raw text of every state file of this project's backend, checked to hold `known`, a public
+        value of the stack (an address, a certificate's base64 line): that a secret is absent from it
+        proves nothing if the files moved, were compressed or are empty."""
         root = self.backend / ".pulumi" / "stacks"
-        return "\n".join(p.read_text() for p in sorted(root.rglob("*.json")))
+        text = "\n".join(p.read_text() for p in sorted(root.rglob("*.json")))
+        assert known and known in text, f"the state files under {root} do not hold {known!r}"
+        return text
 
     def config_set(self, key: str, value: str, secret: bool = False) -> None:
         args = ["config", "set", "--stack", self.stack, key]
@@ -140,6 +144,13 @@ class Stack:
         )
         if proc.returncode != 0:
             raise PulumiCommandError(f"config set {key} failed: {proc.stderr}")
+
+
+def pem_body_line(pem: str) -> str:
+    """The first base64 line of a PEM block: a public value that stands for a certificate in the state."""
+    line = pem.strip().splitlines()[1]
+    assert len(line) == 64, line
+    return line
 
 
 def resources_by_type(state: dict[str, Any], type_suffix: str) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ import pytest
 from pulumi_docker_machine.pki import issue
 
 from ..throwaway_pki import new_ca
-from .pulumi_cli import Stack
+from .pulumi_cli import Stack, pem_body_line
 from .tls_client import DockerTLS, tiny_image_tar
 
 pytestmark = pytest.mark.e2e
@@ -54,6 +54,38 @@ def on_host(host: Any, cmd: str) -> str:
     return proc.stdout.strip()
 
 
+def docker_setup(host: Any) -> dict[str, str]:
+    """What a failed apply must leave as it was: daemon.json, every docker drop-in (name and text), the
+    TLS files in /etc/docker, and the running dockerd's PID (a restart changes it)."""
+    snapshot = {
+        "daemon.json": on_host(host, "cat /etc/docker/daemon.json 2>/dev/null || echo '<absent>'"),
+        "drop-ins": on_host(host, "grep -r '' /etc/systemd/system/docker.service.d 2>/dev/null || true"),
+        "pems": on_host(host, "ls /etc/docker | grep pem || true"),
+        "dockerd": on_host(host, "systemctl show -p MainPID --value docker"),
+    }
+    assert snapshot["dockerd"] not in ("", "0"), "dockerd is not running"
+    return snapshot
+
+
+def daemon_json(host: Any) -> str:
+    """The host's /etc/docker/daemon.json, or `<absent>`."""
+    return on_host(host, "cat /etc/docker/daemon.json 2>/dev/null || echo '<absent>'")
+
+
+def assert_given_back(host: Any, original_daemon_json: str) -> None:
+    """After destroy: daemon.json as it was before the stack (`<absent>` if none), none of our TLS files or
+    drop-ins, no TLS port open, and Docker still running and answering on its own local socket."""
+    assert on_host(host, "systemctl is-active docker") == "active"
+    assert on_host(host, "docker version --format '{{.Server.Version}}'").startswith("20.10")
+    assert daemon_json(host) == original_daemon_json
+    leftovers = on_host(
+        host,
+        "ls /etc/docker /etc/systemd/system/docker.service.d 2>/dev/null | grep -E 'pem|pulumi|pdm' || true",
+    )
+    assert leftovers == ""
+    assert on_host(host, "ss -ltnp | grep dockerd || true") == ""
+
+
 def test_provision_runs_containers_over_tls_and_refuses_others(pulumi_stack, test_hosts, tmp_path):
     host = test_hosts.one()
     stack = host_stack(pulumi_stack, [entry(host)])
@@ -63,7 +95,7 @@ def test_provision_runs_containers_over_tls_and_refuses_others(pulumi_stack, tes
     assert out["engine_version"].startswith("20.10")
     assert out["host_key_fingerprint"] == host.fingerprint
     # The SSH key went in as a plain string; the state still holds no private key in clear.
-    assert "PRIVATE KEY" not in stack.state_text()
+    assert "PRIVATE KEY" not in stack.state_text(pem_body_line(stack.outputs()["ca_pem"]))
 
     docker = client(stack, tmp_path)
     url = out["docker_host"]
@@ -173,15 +205,7 @@ def test_destroy_gives_the_host_back(pulumi_stack, test_hosts, tmp_path):
     stack.up()
     assert on_host(host, "ss -ltn | grep -c ':2376 '") == "1"
     stack.destroy()
-    assert on_host(host, "systemctl is-active docker") == "active"
-    assert on_host(host, "docker version --format '{{.Server.Version}}'").startswith("20.10")
-    assert on_host(host, "ss -ltn | grep -c ':2376 ' || true") == "0"
-    assert on_host(host, "cat /etc/docker/daemon.json") == '{"debug": true}'
-    leftovers = on_host(
-        host,
-        "ls /etc/docker /etc/systemd/system/docker.service.d 2>/dev/null | grep -E 'pem|pulumi|pdm' || true",
-    )
-    assert leftovers == ""
+    assert_given_back(host, '{"debug": true}')
 
 
 def test_every_key_type_is_accepted_by_a_real_daemon(pulumi_stack, test_hosts, tmp_path):

@@ -7,7 +7,16 @@ import socket
 
 import pytest
 
-from .test_docker_host import client, entry, host_stack, on_host
+from .pulumi_cli import pem_body_line
+from .test_docker_host import (
+    assert_given_back,
+    client,
+    daemon_json,
+    docker_setup,
+    entry,
+    host_stack,
+    on_host,
+)
 from .tls_client import tiny_image_tar
 
 pytestmark = pytest.mark.e2e
@@ -31,16 +40,21 @@ def test_installs_docker_from_packages_when_missing(pulumi_stack, test_hosts, tm
 def test_non_root_user_through_sudo(pulumi_stack, test_hosts, tmp_path, login):
     host = test_hosts.one(login=login)
     assert host.user != "root"
+    # Only the sudo login has a password at all: sudo-nopasswd proves no password is needed.
+    assert (host.password is not None) == (login == "sudo")
+    assert ("sudo_password" in entry(host)) == (login == "sudo")
     stack = host_stack(pulumi_stack, [entry(host)])
+    original = daemon_json(host)
     result = stack.up()
     if host.password:
         assert host.password not in result.stdout + result.stderr
-        assert host.password not in stack.state_text()
+        assert host.password not in stack.state_text(pem_body_line(stack.outputs()["ca_pem"]))
     out = stack.outputs()[entry(host)["name"]]
     assert (
         client(stack, tmp_path).text(out["docker_host"], "version", "--format", "{{.Server.Os}}") == "linux"
     )
     stack.destroy()
+    assert_given_back(host, original)
 
 
 def test_sudo_without_password_configured_fails_before_changes(pulumi_stack, test_hosts):
@@ -48,9 +62,10 @@ def test_sudo_without_password_configured_fails_before_changes(pulumi_stack, tes
     data = entry(host)
     del data["sudo_password"]
     stack = host_stack(pulumi_stack, [data])
+    before = docker_setup(host)
     failed = stack.up(expect_fail=True)
     assert "sudo asks for a password" in failed.stdout
-    assert on_host(host, "ls /etc/docker | grep -c pem || true") == "0"
+    assert docker_setup(host) == before
 
 
 def test_through_a_jump_host(pulumi_stack, test_hosts, tmp_path):
@@ -109,9 +124,10 @@ def test_bad_input_fails_at_preview_and_changes_nothing(pulumi_stack, test_hosts
         assert message in failed.stdout + failed.stderr, (message, failed.stdout[-3000:])
     # Certificates are only known at apply: a SAN that misses the host fails before the host is touched.
     stack = host_stack(pulumi_stack, [entry(host, sans=["10.99.99.99"])])
+    before = docker_setup(host)
     failed = stack.up(expect_fail=True)
     assert "does not cover the host's address" in failed.stdout
-    assert on_host(host, "ls /etc/docker | grep -c pem || true") == "0"
+    assert docker_setup(host) == before
 
 
 def test_unreachable_host_fails_with_the_address(pulumi_stack, test_hosts):
@@ -131,9 +147,11 @@ def test_foreign_exec_start_dropin_is_reported_before_changes(pulumi_stack, test
         " && systemctl daemon-reload",
     )
     stack = host_stack(pulumi_stack, [entry(host)])
+    before = docker_setup(host)
+    assert "override.conf" in before["drop-ins"]
     failed = stack.up(expect_fail=True)
     assert "override.conf also set ExecStart" in failed.stdout
-    assert on_host(host, "ls /etc/docker | grep -c pem || true") == "0"
+    assert docker_setup(host) == before
 
 
 def test_storage_driver_change_with_data_needs_consent(pulumi_stack, test_hosts, tmp_path):

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from .pulumi_cli import PROJECT_ROOT, Stack
+from .pulumi_cli import PROJECT_ROOT, Stack, pem_body_line
+from .test_docker_host import assert_given_back, daemon_json
 from .tls_client import DockerTLS
 
 pytestmark = pytest.mark.e2e
@@ -60,7 +61,7 @@ def test_quickstart_context_env_ls_and_destroy(pulumi_stack, test_hosts, tmp_pat
         "DOCKER_MACHINE_NAME": "qs",
     }
     assert (machine_dir / "key.pem").stat().st_mode & 0o777 == 0o600
-    assert "PRIVATE KEY" not in stack.state_text()
+    assert "PRIVATE KEY" not in stack.state_text(f"tcp://{host.address}:2376")
 
     by_context = run(stack, "docker", "--context", "qs", "version", "--format", "{{.Server.Os}}")
     assert by_context.returncode == 0, by_context.stderr
@@ -217,7 +218,7 @@ def test_byo_ca_example(pulumi_stack, test_hosts, tmp_path):
     stack.config_set("private_key", Path(host.key_path).read_text(), secret=True)
     stack.config_set("name", "byo")
     stack.up()
-    assert ca_key.read_text().split("\n")[1] not in stack.state_text()
+    assert ca_key.read_text().split("\n")[1] not in stack.state_text(pem_body_line(ca_pem.read_text()))
     served = subprocess.run(
         [
             "openssl",
@@ -248,10 +249,15 @@ def test_sudo_jump_example(pulumi_stack, test_hosts, tmp_path):
     stack.config_set("sudo_password", target.password or "", secret=True)
     stack.config_set("bastion", jump.addresses["public"])
     stack.config_set("private_key", Path(target.key_path).read_text(), secret=True)
+    original = daemon_json(target)
     stack.up()
     assert stack.outputs()["docker_host"] == f"tcp://{target.addresses['private']}:2376"
     assert target.root_exec("test -s /etc/docker/server.pem && echo ok").stdout.strip() == "ok"
     assert os.path.isfile(tmp_path / "store" / "machines" / "private" / "key.pem")
+    # Destroy as the sudo user through the jump host gives the target back.
+    stack.destroy()
+    assert_given_back(target, original)
+    assert not (tmp_path / "store" / "machines" / "private").exists()
 
 
 def test_client_files_and_context_drift_is_repaired(pulumi_stack, test_hosts, tmp_path):

@@ -45,17 +45,23 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def assert_nothing_left(sandbox: Sandbox, hosts: list[dict[str, Any]]) -> None:
-    """None of `hosts` (records) left a process, mount, namespace, veth or directory; and when no other
-    host is up (e.g. of a concurrent session), no bridge, route or repository server remains either."""
+    """None of `hosts` (records) left a process, mount, namespace, veth, directory or record, whatever
+    else runs on the machine; and when no host at all is recorded, no shared piece (bridge, route,
+    repository server) remains either."""
     for rec in hosts:
-        assert not alive(rec["pid"]), rec["name"]
-        assert network.netns_name(rec["name"]) not in network.namespaces()
+        name, host_dir = rec["name"], sandbox.hosts_dir / rec["name"]
+        assert not alive(rec["pid"]), name
+        assert nspawn.find_ours(host_dir) == [], name
+        assert [p for p in all_pids() if any(str(host_dir) in a for a in cmdline(p))] == [], name
+        assert mounts_under(host_dir) == [], name
+        assert network.netns_name(name) not in network.namespaces()
         assert not set(rec["veths"]) & set(network.links())
-        assert not (sandbox.hosts_dir / rec["name"]).exists()
-        assert rec["name"] not in sandbox.store.read()["hosts"]
+        assert not host_dir.exists()
+        assert name not in sandbox.store.read()["hosts"]
+        assert not re.search(rf"^Host {name}$", sandbox.ssh_config.read_text(), re.M), name
     with sandbox.store.edit() as state:  # the lock keeps concurrent sessions from starting hosts meanwhile
         if state["hosts"]:
-            return
+            return  # the shared pieces serve those hosts: only this test's own resources are checked
         assert nspawn.find_ours(sandbox.hosts_dir) == []
         assert [p for p in all_pids() if cmdline(p)[:1] == ["systemd-nspawn"] and alive(p)] == []
         assert mounts_under(sandbox.state_dir) == []
@@ -184,6 +190,7 @@ def test_sudo_login_needs_the_password(test_hosts):
 
 def test_sudo_nopasswd_login(test_hosts):
     host = test_hosts.one(variant="base", login="sudo-nopasswd")
+    assert host.password is None  # nobody is told the account's password: sudo must not need one
     assert host.ssh("whoami", check=True).stdout.strip() == "deploy"
     assert host.ssh("sudo -n id -u", check=True).stdout.strip() == "0"
 
