@@ -1,9 +1,12 @@
-"""A local, flat apt repository with docker.io and the dependencies the base image lacks, and its server.
+"""Local, flat apt repositories (one per Debian release) with docker.io and the dependencies the base
+image lacks, and their one server.
 
-The .debs are resolved and downloaded by apt inside a throw-away overlay of the base image (so exactly
-what a base host is missing is fetched, from the mirrors this machine's apt uses), indexed with
-dpkg-scanpackages and cached in `<cache>/images/aptrepo-<hash>/repo`. Hosts reach it as
-`deb [trusted=yes] http://BRIDGE:PORT ./` through `python3 -m http.server` bound to the bridge address.
+The .debs are resolved and downloaded by apt inside a throw-away overlay of the release's base image (so
+exactly what a base host is missing is fetched: with this machine's apt sources when they are for that
+release, else from the machine's Debian mirror for that release), indexed with dpkg-scanpackages and
+cached in `<cache>/images/aptrepo-<hash>/repo`. One `python3 -m http.server` bound to the bridge address
+serves a directory of links, one per release, so hosts of each release reach theirs as
+`deb [trusted=yes] http://BRIDGE:PORT/RELEASE/ ./`.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import time
 from email.utils import formatdate
 from pathlib import Path
 
+from . import aptsources
 from .errors import SandboxError
 from .locks import file_lock
 from .mounts import building, mount_overlay, remove_tree
@@ -27,37 +31,43 @@ from .paths import images_dir
 from .procs import alive, all_pids, cmdline, terminate
 from .shell import log, run
 
-PACKAGES = ("docker.io",)
 RECIPE_VERSION = "1"
 DEFAULT_PORT = 8231
 
 
-def repo_key(base_recipe: str) -> str:
+def repo_key(base_recipe: str, packages: tuple[str, ...]) -> str:
     """`aptrepo-<hash>` of the base recipe and the package list."""
-    text = f"{base_recipe}\naptrepo {RECIPE_VERSION} --no-install-recommends {' '.join(PACKAGES)}"
+    text = f"{base_recipe}\naptrepo {RECIPE_VERSION} --no-install-recommends {' '.join(packages)}"
     return "aptrepo-" + hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def ensure_repo(base_rootfs: Path, base_recipe: str, cache: Path | None = None) -> Path:
-    """Return the cached repository directory (the one to serve), building it first if missing."""
-    final = images_dir(cache) / repo_key(base_recipe)
+def ensure_repo(
+    base_rootfs: Path,
+    base_recipe: str,
+    packages: tuple[str, ...],
+    release: str,
+    mirror: str,
+    cache: Path | None = None,
+) -> Path:
+    """Return the cached repository of `packages` for `release` (the directory to serve), built if missing."""
+    final = images_dir(cache) / repo_key(base_recipe, packages)
     if not final.is_dir():
         final.parent.mkdir(parents=True, exist_ok=True)
         with file_lock(final.parent / f".{final.name}.lock"):
             if not final.is_dir():
-                _build(base_rootfs, final)
+                _build(base_rootfs, final, packages, release, mirror)
     return final / "repo"
 
 
-def _build(base_rootfs: Path, final: Path) -> None:
+def _build(base_rootfs: Path, final: Path, packages: tuple[str, ...], release: str, mirror: str) -> None:
     started = time.monotonic()
     with building(final) as tmp:
         root, repo = tmp / "chroot", tmp / "repo"
         mount_overlay(base_rootfs, tmp / "upper", tmp / "work", root)
-        _use_machine_sources(root)
-        log(f"downloading {' '.join(PACKAGES)} and missing dependencies for the local apt repository")
+        _use_sources(root, release, mirror)
+        log(f"downloading {' '.join(packages)} and missing dependencies for the local apt repository")
         _chroot_apt(root, ["update"])
-        _chroot_apt(root, ["install", "-y", "--no-install-recommends", "--download-only", *PACKAGES])
+        _chroot_apt(root, ["install", "-y", "--no-install-recommends", "--download-only", *packages])
         repo.mkdir()
         for deb in (root / "var/cache/apt/archives").glob("*.deb"):
             shutil.copy2(deb, repo / deb.name)
@@ -74,8 +84,19 @@ def _build(base_rootfs: Path, final: Path) -> None:
     log(f"apt repository {final.name}: {count} packages, {size / 1e6:.0f} MB, built in {seconds} s")
 
 
-def _use_machine_sources(root: Path) -> None:
-    """Give the chroot this machine's apt sources and resolver, for the download only."""
+def _use_sources(root: Path, release: str, mirror: str) -> None:
+    """Give the chroot apt sources for `release` and this machine's resolver, for the download only:
+    the machine's own sources when they are for `release`, else `mirror` with that release."""
+    resolv = root / "etc/resolv.conf"
+    resolv.unlink(missing_ok=True)
+    shutil.copyfile(Path("/etc/resolv.conf").resolve(), resolv)
+    if release in aptsources.suites():
+        _copy_machine_sources(root)
+    else:
+        (root / "etc/apt/sources.list").write_text(f"deb {mirror} {release} main\n")
+
+
+def _copy_machine_sources(root: Path) -> None:
     (root / "etc/apt/sources.list").write_text("")
     for src in [Path("/etc/apt/sources.list"), *sorted(Path("/etc/apt/sources.list.d").glob("*"))]:
         if src.is_file() and src.suffix in (".list", ".sources"):
@@ -85,9 +106,6 @@ def _use_machine_sources(root: Path) -> None:
                 / ("sources.list" if src.name == "sources.list" else f"sources.list.d/{src.name}")
             )
             shutil.copyfile(src, target)
-    resolv = root / "etc/resolv.conf"
-    resolv.unlink(missing_ok=True)
-    shutil.copyfile(Path("/etc/resolv.conf").resolve(), resolv)
 
 
 def _chroot_apt(root: Path, args: list[str]) -> None:
@@ -111,13 +129,26 @@ def index(repo: Path) -> int:
     return packages.count("\nPackage: ") + packages.startswith("Package: ")
 
 
-def source_line(address: str, port: int) -> str:
-    """The sources.list line a host uses for the repository served at `address:port`."""
-    return f"deb [trusted=yes] http://{address}:{port}/ ./\n"
+def source_line(address: str, port: int, release: str) -> str:
+    """The sources.list line a host of `release` uses for the repositories served at `address:port`."""
+    return f"deb [trusted=yes] http://{address}:{port}/{release}/ ./\n"
+
+
+def link_repo(serve_root: Path, release: str, repo: Path) -> None:
+    """Make `serve_root/release` point at `repo` (what the server shows hosts of that release)."""
+    serve_root.mkdir(parents=True, exist_ok=True)
+    link = serve_root / release
+    if link.is_symlink() and link.readlink() == repo:
+        return
+    tmp = serve_root / f".{release}.tmp"
+    tmp.unlink(missing_ok=True)
+    tmp.symlink_to(repo)
+    tmp.replace(link)
 
 
 def start_server(repo: Path, address: str, port: int, log_path: Path) -> int:
-    """Serve `repo` on `address:port` (detached) `python3 -m http.server`; return its pid once it answers."""
+    """Serve the directory `repo` on `address:port` (a detached `python3 -m http.server`); return its pid
+    once it answers."""
     with open(log_path, "ab") as logfh:
         proc = subprocess.Popen(
             [sys.executable, "-m", "http.server", "--bind", address, "--directory", str(repo), str(port)],

@@ -11,7 +11,7 @@ from typing import Any
 
 from .errors import SandboxError
 from .host import LOGINS, Host
-from .image import VARIANTS, ensure_image, prune_images, verify_image
+from .image import DEFAULT_RELEASE, RELEASES, VARIANTS, ensure_image, prune_images, verify_image
 from .network import NETWORKS
 from .sandbox import HostSpec, Sandbox
 
@@ -25,6 +25,7 @@ def _parser() -> argparse.ArgumentParser:
     up = sub.add_parser("up", help="start hosts (in parallel)")
     up.add_argument("names", nargs="*", help="host names (default: one host named after its address)")
     up.add_argument("--variant", choices=VARIANTS, default="docker", help="image: with Docker or without")
+    up.add_argument("--release", choices=RELEASES, default=DEFAULT_RELEASE, help="Debian release")
     up.add_argument(
         "--login", choices=LOGINS, default="root", help="SSH login: root, or user deploy with sudo"
     )
@@ -48,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     ssh.add_argument("cmd", nargs=argparse.REMAINDER, help="command to run (default: a login shell)")
     img = sub.add_parser("image", help="build (if needed) and verify the images")
     img.add_argument("--variant", choices=[*VARIANTS, "all"], default="all")
+    img.add_argument("--release", choices=[*RELEASES, "all"], default=DEFAULT_RELEASE)
     img.add_argument("--json", action="store_true")
     img.add_argument("--prune", action="store_true", help="delete images of older recipes (no host may run)")
     cleanup = sub.add_parser("cleanup", help="remove what crashed runs left of the named hosts, or --all")
@@ -107,11 +109,12 @@ def _dispatch(args: argparse.Namespace) -> int:
                 raise SandboxError("hosts are running; `down` them before pruning images")
             for path in prune_images():
                 print(f"pruned {path}", file=sys.stderr)
-        return _images(args.variant, args.json)
+        return _images(args.variant, args.release, args.json)
     if args.command == "up":
         networks = tuple(args.networks or ("public",))
         specs = [
-            HostSpec(n, args.variant, args.login, networks, args.password) for n in (args.names or [None])
+            HostSpec(n, args.variant, args.login, networks, args.password, args.release)
+            for n in (args.names or [None])
         ]
         _print_hosts(sandbox.start_many(specs), args.json, sandbox)
     elif args.command == "ls":
@@ -129,18 +132,22 @@ def _dispatch(args: argparse.Namespace) -> int:
     return 0
 
 
-def _images(variant: str, as_json: bool) -> int:
+def _images(variant: str, release: str, as_json: bool) -> int:
     report: list[dict[str, Any]] = []
-    for v in VARIANTS if variant == "all" else (variant,):
-        img = ensure_image(v)
-        report.append({"name": v, "path": str(img.path), **img.build_info, "problems": verify_image(img)})
-        if v == "base":
-            repo = Sandbox().apt_repo_dir()
-            info = json.loads((repo.parent / "build.json").read_text())
-            report.append({"name": "aptrepo", "path": str(repo), **info, "problems": []})
+    for r in RELEASES if release == "all" else (release,):
+        for v in VARIANTS if variant == "all" else (variant,):
+            img = ensure_image(v, release=r)
+            name = v if r == DEFAULT_RELEASE else f"{v}-{r}"
+            problems = verify_image(img)
+            report.append({"name": name, "path": str(img.path), **img.build_info, "problems": problems})
+            if v == "base":
+                repo = Sandbox().apt_repo_dir(r)
+                info = json.loads((repo.parent / "build.json").read_text())
+                report.append({"name": f"aptrepo-{r}", "path": str(repo), **info, "problems": []})
     if as_json:
         print(json.dumps(report, indent=2))
-    for r in [] if as_json else report:
-        state = "ok" if not r["problems"] else "PROBLEMS: " + "; ".join(r["problems"])
-        print(f"{r['name']:<8} {r['path']}  {r['bytes'] / 1e6:.0f} MB, built in {r['seconds']} s  {state}")
-    return 1 if any(r["problems"] for r in report) else 0
+    for row in [] if as_json else report:
+        state = "ok" if not row["problems"] else "PROBLEMS: " + "; ".join(row["problems"])
+        size = f"{row['bytes'] / 1e6:.0f} MB"
+        print(f"{row['name']:<16} {row['path']}  {size}, built in {row['seconds']} s  {state}")
+    return 1 if any(row["problems"] for row in report) else 0

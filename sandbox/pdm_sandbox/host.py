@@ -32,6 +32,7 @@ class Host:
     networks: tuple[str, ...] = ("public",)
     addresses: Mapping[str, str] = field(default_factory=dict, hash=False)
     variant: str = "docker"
+    release: str = "bookworm"
     login: str = "root"
     jump: str | None = None
     pid: int = 0

@@ -1,9 +1,11 @@
-"""Debian bookworm root file systems for test hosts, built once with debootstrap and cached by recipe hash.
+"""Debian root file systems for test hosts, built once with debootstrap and cached by recipe hash.
 
-Two variants: `base` (systemd + sshd, no Docker) and `docker` (base plus Debian's docker.io, installed from
-the local apt repository so both variants see the same package versions). Each image lives in
-`<cache>/images/<variant>-<hash>/rootfs`; a build happens in a temporary directory that is renamed
-into place only when complete, so an interrupted build never leaves a half image.
+One image per release (bullseye, bookworm, trixie) and variant: `base` (systemd + sshd, no Docker) and
+`docker` (base plus that release's docker.io, installed from the release's local apt repository so both
+variants see the same package versions). Each image lives in `<cache>/images/<variant>-<hash>/rootfs`
+(bookworm, the default) or `<cache>/images/<variant>-<release>-<hash>/rootfs`; a build happens in a
+temporary directory that is renamed into place only when complete, so an interrupted build never leaves
+a half image. The Debian mirror is the one this machine's apt uses, never one named in the code.
 """
 
 from __future__ import annotations
@@ -11,12 +13,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import aptrepo
+from . import aptrepo, aptsources
 from .errors import SandboxError
 from .locks import file_lock
 from .mounts import building, remove_tree
@@ -24,7 +25,8 @@ from .paths import images_dir
 from .shell import log, run, write_file
 
 VARIANTS = ("docker", "base")
-SUITE = "bookworm"
+RELEASES = ("bookworm", "bullseye", "trixie")
+DEFAULT_RELEASE = "bookworm"
 RECIPE_VERSION = "1"
 BASE_PACKAGES = (
     "systemd",
@@ -36,7 +38,12 @@ BASE_PACKAGES = (
     "sudo",
     "iputils-ping",
 )
-DOCKER_PACKAGES = ("docker.io",)
+# trixie split the client out of docker.io into docker-cli (a Recommends, which images do not install).
+DOCKER_PACKAGES = {
+    "bullseye": ("docker.io",),
+    "bookworm": ("docker.io",),
+    "trixie": ("docker.io", "docker-cli"),
+}
 MASKED_UNITS = ("apt-daily.timer", "apt-daily-upgrade.timer")
 
 CGROUP_RW_SCRIPT = """#!/bin/sh
@@ -74,6 +81,7 @@ class Image:
 
     variant: str
     path: Path
+    release: str = DEFAULT_RELEASE
 
     @property
     def rootfs(self) -> Path:
@@ -85,35 +93,16 @@ class Image:
         return dict(json.loads((self.path / "build.json").read_text()))
 
 
-def debian_mirror() -> str:
-    """The Debian mirror apt uses on this machine (`$PDM_DEBIAN_MIRROR` overrides)."""
-    if os.environ.get("PDM_DEBIAN_MIRROR"):
-        return os.environ["PDM_DEBIAN_MIRROR"]
-    deb822 = Path("/etc/apt/sources.list.d/debian.sources")
-    if deb822.exists():
-        for stanza in re.split(r"\n\s*\n", deb822.read_text()):
-            fields = dict(re.findall(r"^(\w[\w-]*):\s*(.*)$", stanza, flags=re.M))
-            if SUITE in fields.get("Suites", "").split() and fields.get("URIs"):
-                return str(fields["URIs"].split()[0])
-    legacy = Path("/etc/apt/sources.list")
-    if legacy.exists():
-        for line in legacy.read_text().splitlines():
-            parts = line.split()
-            if len(parts) >= 3 and parts[0] == "deb" and SUITE in parts:
-                return next(p for p in parts[1:] if "://" in p)
-    return "http://deb.debian.org/debian"
-
-
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def base_recipe() -> str:
-    """Everything that shapes the base image, as text: change any of it and the image is rebuilt."""
+def base_recipe(release: str = DEFAULT_RELEASE) -> str:
+    """Everything that shapes the base image of `release`, as text: change any of it and it is rebuilt."""
     return "\n".join(
         [
             f"recipe {RECIPE_VERSION}",
-            f"debootstrap --variant=minbase --include={','.join(BASE_PACKAGES)} {SUITE}",
+            f"debootstrap --variant=minbase --include={','.join(BASE_PACKAGES)} {release}",
             f"file /usr/local/sbin/pdm-cgroup-rw {_digest(CGROUP_RW_SCRIPT)}",
             f"file /etc/systemd/system/pdm-cgroup-rw.service {_digest(CGROUP_RW_UNIT)} enabled",
             f"mask {' '.join(MASKED_UNITS)}",
@@ -122,45 +111,55 @@ def base_recipe() -> str:
     )
 
 
-def docker_recipe() -> str:
+def docker_recipe(release: str = DEFAULT_RELEASE) -> str:
     """The base recipe plus installing docker.io from the local repository with a blocking policy-rc.d."""
     return "\n".join(
         [
-            base_recipe(),
-            f"aptrepo {aptrepo.repo_key(base_recipe())}",
-            f"apt-get install --no-install-recommends {' '.join(DOCKER_PACKAGES)}",
+            base_recipe(release),
+            f"aptrepo {aptrepo.repo_key(base_recipe(release), DOCKER_PACKAGES[release])}",
+            f"apt-get install --no-install-recommends {' '.join(DOCKER_PACKAGES[release])}",
             f"with policy-rc.d {_digest(POLICY_RC_D)}",
             "finalize",
         ]
     )
 
 
-def recipe(variant: str) -> str:
-    """The recipe text of `variant` ('docker' or 'base')."""
+def recipe(variant: str, release: str = DEFAULT_RELEASE) -> str:
+    """The recipe text of `variant` ('docker' or 'base') on `release`."""
+    if release not in RELEASES:
+        raise SandboxError(f"unknown release {release!r}; expected one of {', '.join(RELEASES)}")
     if variant == "base":
-        return base_recipe()
+        return base_recipe(release)
     if variant == "docker":
-        return docker_recipe()
+        return docker_recipe(release)
     raise SandboxError(f"unknown image variant {variant!r}; expected one of {', '.join(VARIANTS)}")
 
 
-def image_path(variant: str, cache: Path | None = None) -> Path:
-    """`<cache>/images/<variant>-<hash of recipe>`."""
-    return images_dir(cache) / f"{variant}-{_digest(recipe(variant))}"
+def image_path(variant: str, cache: Path | None = None, release: str = DEFAULT_RELEASE) -> Path:
+    """`<cache>/images/<variant>-<hash of recipe>` (bookworm) or `<variant>-<release>-<hash>`."""
+    label = variant if release == DEFAULT_RELEASE else f"{variant}-{release}"
+    return images_dir(cache) / f"{label}-{_digest(recipe(variant, release))}"
 
 
-def ensure_image(variant: str, cache: Path | None = None) -> Image:
-    """Return the cached image of `variant`, building it (and what it needs) first if missing."""
-    final = image_path(variant, cache)
+def ensure_image(variant: str, cache: Path | None = None, release: str = DEFAULT_RELEASE) -> Image:
+    """Return the cached image of `variant` on `release`, building it (and what it needs) first if missing."""
+    final = image_path(variant, cache, release)
     if not final.is_dir():
         if variant == "docker":  # built from these two; built first so build.json times the docker step only
-            base = ensure_image("base", cache)
-            aptrepo.ensure_repo(base.rootfs, base_recipe(), cache)
-        _build_locked(variant, final, cache)
-    return Image(variant, final)
+            ensure_repo(release, cache)
+        _build_locked(variant, release, final, cache)
+    return Image(variant, final, release)
 
 
-def _build_locked(variant: str, final: Path, cache: Path | None) -> None:
+def ensure_repo(release: str = DEFAULT_RELEASE, cache: Path | None = None) -> Path:
+    """The local apt repository of `release` (docker.io and what its base image lacks), built if missing."""
+    base = ensure_image("base", cache, release)
+    mirror = aptsources.debian_mirror(RELEASES)
+    packages = DOCKER_PACKAGES[release]
+    return aptrepo.ensure_repo(base.rootfs, base_recipe(release), packages, release, mirror, cache)
+
+
+def _build_locked(variant: str, release: str, final: Path, cache: Path | None) -> None:
     final.parent.mkdir(parents=True, exist_ok=True)
     with file_lock(final.parent / f".{final.name}.lock"):
         if final.is_dir():
@@ -168,27 +167,28 @@ def _build_locked(variant: str, final: Path, cache: Path | None) -> None:
         started = time.monotonic()
         with building(final) as tmp:
             if variant == "base":
-                _build_base(tmp / "rootfs")
+                _build_base(tmp / "rootfs", release)
             else:
-                _build_docker(tmp / "rootfs", cache)
+                _build_docker(tmp / "rootfs", release, cache)
             seconds = round(time.monotonic() - started, 1)
             size = _tree_bytes(tmp / "rootfs")
-            (tmp / "recipe.txt").write_text(recipe(variant) + "\n")
+            (tmp / "recipe.txt").write_text(recipe(variant, release) + "\n")
             info = {"variant": variant, "seconds": seconds, "bytes": size, "built_at": time.time()}
+            if release != DEFAULT_RELEASE:
+                info["release"] = release
             (tmp / "build.json").write_text(json.dumps(info, indent=2) + "\n")
         log(f"image {final.name} built in {seconds} s ({size / 1e6:.0f} MB)")
 
 
-def _build_base(root: Path) -> None:
-    mirror = debian_mirror()
-    log(f"debootstrap {SUITE} from {mirror} into {root.parent.name} (about a minute)")
+def _build_base(root: Path, release: str) -> None:
+    log(f"debootstrap {release} into {root.parent.name} from this machine's Debian mirror (about a minute)")
     argv = [
         "debootstrap",
         "--variant=minbase",
         f"--include={','.join(BASE_PACKAGES)}",
-        SUITE,
+        release,
         str(root),
-        mirror,
+        aptsources.debian_mirror(RELEASES),
     ]
     proc = run(argv, check=False, timeout=1800)
     if proc.returncode != 0:
@@ -206,9 +206,9 @@ def _build_base(root: Path) -> None:
     _finalize(root)
 
 
-def _build_docker(root: Path, cache: Path | None) -> None:
-    base = ensure_image("base", cache)
-    repo = aptrepo.ensure_repo(base.rootfs, base_recipe(), cache)
+def _build_docker(root: Path, release: str, cache: Path | None) -> None:
+    base = ensure_image("base", cache, release)
+    repo = ensure_repo(release, cache)
     log(f"copying the base image to {root.parent.name}")
     run(["cp", "-a", "--reflink=auto", str(base.rootfs), str(root)])
     chroot_repo = root / "tmp/pdm-repo"
@@ -216,9 +216,9 @@ def _build_docker(root: Path, cache: Path | None) -> None:
         run(["cp", "-a", str(repo), str(chroot_repo)])
     write_file(root / "etc/apt/sources.list", "deb [trusted=yes] file:/tmp/pdm-repo ./\n")
     write_file(root / "usr/sbin/policy-rc.d", POLICY_RC_D, 0o755)
-    log(f"installing {' '.join(DOCKER_PACKAGES)} into the docker image (about 10 s)")
+    log(f"installing {' '.join(DOCKER_PACKAGES[release])} into the docker image (about 10 s)")
     chroot_apt(root, ["update"])
-    chroot_apt(root, ["install", "-y", "--no-install-recommends", *DOCKER_PACKAGES])
+    chroot_apt(root, ["install", "-y", "--no-install-recommends", *DOCKER_PACKAGES[release]])
     if not os.path.lexists(root / "etc/systemd/system/multi-user.target.wants/docker.service"):
         raise SandboxError("docker.io installed but docker.service is not enabled in the image")
     (root / "usr/sbin/policy-rc.d").unlink()
@@ -253,7 +253,8 @@ def prune_images(cache: Path | None = None) -> list[Path]:
 
     Only call this while no host runs: a host's overlay reads from its image.
     """
-    current = {image_path(v, cache).name for v in VARIANTS} | {aptrepo.repo_key(base_recipe())}
+    current = {image_path(v, cache, r).name for v in VARIANTS for r in RELEASES}
+    current |= {aptrepo.repo_key(base_recipe(r), DOCKER_PACKAGES[r]) for r in RELEASES}
     pruned = []
     for path in sorted(images_dir(cache).glob("*-*")):
         if path.is_dir() and not path.name.startswith(".") and path.name not in current:
@@ -288,7 +289,7 @@ def verify_image(image: Image) -> list[str]:
         problems.append("ssh host keys present in the image")
     if (root / "usr/sbin/policy-rc.d").exists():
         problems.append("policy-rc.d left in the image")
-    if (image.path / "recipe.txt").read_text().strip() != recipe(image.variant):
+    if (image.path / "recipe.txt").read_text().strip() != recipe(image.variant, image.release):
         problems.append("recipe.txt does not match the current recipe")
     return problems
 

@@ -32,13 +32,15 @@ NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 
 @dataclass(frozen=True)
 class HostSpec:
-    """What to start: a name (None: `h<slot>`), image variant, login variant, networks, sudo password."""
+    """What to start: a name (None: `h<slot>`), image variant, login variant, networks, sudo password,
+    Debian release."""
 
     name: str | None = None
     variant: str = "docker"
     login: str = "root"
     networks: tuple[str, ...] = ("public",)
     password: str | None = None
+    release: str = image.DEFAULT_RELEASE
 
 
 class Sandbox:
@@ -78,22 +80,20 @@ class Sandbox:
 
     # ---- images ----
 
-    def ensure_image(self, variant: str) -> image.Image:
-        """Build (once, cached) the image of `variant`; the base variant also gets its apt repository."""
-        img = image.ensure_image(variant, self.cache)
+    def ensure_image(self, variant: str, release: str = image.DEFAULT_RELEASE) -> image.Image:
+        """Build (once, cached) the image of `variant` on `release`; base also gets its apt repository."""
+        img = image.ensure_image(variant, self.cache, release)
         if variant == "base":
-            self.apt_repo_dir()
+            self.apt_repo_dir(release)
         return img
 
-    def apt_repo_dir(self) -> Path:
-        """The local apt repository (docker.io and dependencies) served to base hosts."""
-        base = image.ensure_image("base", self.cache)
-        return aptrepo.ensure_repo(base.rootfs, image.base_recipe(), self.cache)
+    def apt_repo_dir(self, release: str = image.DEFAULT_RELEASE) -> Path:
+        """The local apt repository of `release` (docker.io and dependencies) served to base hosts."""
+        return image.ensure_repo(release, self.cache)
 
-    @property
-    def apt_source(self) -> str:
-        """The sources.list line base hosts get."""
-        return aptrepo.source_line(_public_address(), self.apt_port)
+    def apt_source(self, release: str = image.DEFAULT_RELEASE) -> str:
+        """The sources.list line base hosts of `release` get."""
+        return aptrepo.source_line(_public_address(), self.apt_port, release)
 
     # ---- hosts ----
 
@@ -105,9 +105,10 @@ class Sandbox:
         networks: Sequence[str] = ("public",),
         password: str | None = None,
         timeout: float | None = None,
+        release: str = image.DEFAULT_RELEASE,
     ) -> Host:
         """Boot one host and wait until SSH (and, for the docker variant, docker.service) is ready."""
-        spec = HostSpec(name, variant, login, tuple(networks), password)
+        spec = HostSpec(name, variant, login, tuple(networks), password, release)
         return self._start(spec, timeout or self.boot_timeout)
 
     def start_many(
@@ -122,8 +123,8 @@ class Sandbox:
         resolved = [
             s if isinstance(s, HostSpec) else HostSpec(s, variant, login, tuple(networks)) for s in specs
         ]
-        for v in sorted({s.variant for s in resolved}):
-            self.ensure_image(v)
+        for v, r in sorted({(s.variant, s.release) for s in resolved}):
+            self.ensure_image(v, r)
         outcomes = in_parallel(lambda s: self._start(s, timeout or self.boot_timeout), resolved)
         hosts = [o for o in outcomes if isinstance(o, Host)]
         errors = [o for o in outcomes if isinstance(o, BaseException)]
@@ -262,7 +263,7 @@ class Sandbox:
 
     def _start(self, spec: HostSpec, timeout: float) -> Host:
         self._validate(spec)
-        img = self.ensure_image(spec.variant)
+        img = self.ensure_image(spec.variant, spec.release)
         started = time.monotonic()
         name = self._reserve(spec)
         with self._lock:
@@ -287,6 +288,10 @@ class Sandbox:
         if spec.variant not in image.VARIANTS:
             raise SandboxError(
                 f"unknown variant {spec.variant!r}; expected one of {', '.join(image.VARIANTS)}"
+            )
+        if spec.release not in image.RELEASES:
+            raise SandboxError(
+                f"unknown release {spec.release!r}; expected one of {', '.join(image.RELEASES)}"
             )
         if spec.login not in LOGINS:
             raise SandboxError(f"unknown login {spec.login!r}; expected one of {', '.join(LOGINS)}")
@@ -314,6 +319,7 @@ class Sandbox:
                 "owner": me(),
                 "slot": slot,
                 "variant": spec.variant,
+                "release": spec.release,
                 "login": spec.login,
                 "networks": list(spec.networks),
                 "addresses": addresses,
@@ -345,9 +351,9 @@ class Sandbox:
         public_key = self.key_path.with_name(self.key_path.name + ".pub").read_text()
         user = rootfs.install_login(root, spec.login, public_key, password)
         with_repo = spec.variant == "base" and "public" in spec.networks
-        rootfs.point_apt_at(root, self.apt_source if with_repo else None)
+        rootfs.point_apt_at(root, self.apt_source(spec.release) if with_repo else None)
         if with_repo:
-            self._ensure_apt_server()
+            self._ensure_apt_server(spec.release)
         slot = self.store.read()["hosts"][name]["slot"]
         network.create_host_network(name, slot, spec.networks)
         netns = f"/run/netns/{network.netns_name(name)}"
@@ -358,19 +364,27 @@ class Sandbox:
             self._write_ssh_files(state)
         return Host.from_dict(rec, sandbox=self)
 
-    def _ensure_apt_server(self) -> None:
-        repo = self.apt_repo_dir()
+    def _ensure_apt_server(self, release: str) -> None:
+        """Serve `<state>/aptrepos` (one link per release) on the bridge, linking `release`'s repository."""
+        repo = self.apt_repo_dir(release)
+        serve_root = self.state_dir / "aptrepos"
         address = _public_address()
         network.ensure_bridge(network.NETWORKS["public"])
         with self.store.edit() as state:
+            aptrepo.link_repo(serve_root, release, repo)
             server = state.get("aptrepo") or {}
             running = bool(server.get("pid")) and aptrepo.is_server(server["pid"], address)
-            if running and server.get("repo") == str(repo):
+            if running and server.get("repo") == str(serve_root):
                 return
             if running:
                 aptrepo.stop_server(server["pid"])
-            pid = aptrepo.start_server(repo, address, self.apt_port, self.state_dir / "aptrepo.log")
-            state["aptrepo"] = {"pid": pid, "address": address, "port": self.apt_port, "repo": str(repo)}
+            pid = aptrepo.start_server(serve_root, address, self.apt_port, self.state_dir / "aptrepo.log")
+            state["aptrepo"] = {
+                "pid": pid,
+                "address": address,
+                "port": self.apt_port,
+                "repo": str(serve_root),
+            }
 
     def _release_shared(self) -> list[str]:
         """With no host recorded: stop the repository server, remove bridges and route (under the lock,

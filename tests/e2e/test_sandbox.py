@@ -164,7 +164,7 @@ def test_hosts_have_no_route_off_the_test_network(test_hosts):
 def test_base_variant_installs_docker_from_the_local_repository(test_hosts, sandbox):
     host = test_hosts.one(variant="base")
     assert host.ssh("command -v dockerd").returncode != 0
-    assert host.ssh("cat /etc/apt/sources.list", check=True).stdout == sandbox.apt_source
+    assert host.ssh("cat /etc/apt/sources.list", check=True).stdout == sandbox.apt_source()
     assert host.ssh("ls -A /etc/apt/sources.list.d", check=True).stdout.strip() == ""
     update = host.ssh("apt-get update", timeout=120, check=True)
     assert not re.search(r"^(W|E|Err):", update.stdout + update.stderr, flags=re.M), (
