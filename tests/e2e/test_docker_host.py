@@ -72,11 +72,12 @@ def daemon_json(host: Any) -> str:
     return on_host(host, "cat /etc/docker/daemon.json 2>/dev/null || echo '<absent>'")
 
 
-def assert_given_back(host: Any, original_daemon_json: str) -> None:
+def assert_given_back(host: Any, original_daemon_json: str, engine: str = "20.10") -> None:
     """After destroy: daemon.json as it was before the stack (`<absent>` if none), none of our TLS files or
-    drop-ins, no TLS port open, and Docker still running and answering on its own local socket."""
+    drop-ins, no TLS port open, and Docker (version `engine`...) still running and answering on its own
+    local socket."""
     assert on_host(host, "systemctl is-active docker") == "active"
-    assert on_host(host, "docker version --format '{{.Server.Version}}'").startswith("20.10")
+    assert on_host(host, "docker version --format '{{.Server.Version}}'").startswith(engine)
     assert daemon_json(host) == original_daemon_json
     leftovers = on_host(
         host,

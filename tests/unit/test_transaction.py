@@ -41,7 +41,9 @@ class Root:
             "systemctl": f'case "$1" in is-failed) [ -e {self.fail} ];; start) echo x >> {self.restarts};'
             f" [ ! -e {self.fail} ];; is-active) [ ! -e {self.fail} ];; *) exit 0;; esac",
             "docker": f"[ ! -e {self.fail} ]",
-            "dockerd": 'if grep -q loudest "$3"; then echo "invalid log level: loudest" >&2; exit 1; fi',
+            "dockerd": 'if grep -q loudest "$3"; then echo "invalid log level: loudest" >&2; exit 1; fi\n'
+            'c=$(sed -n \'s/.*"tlscert": "\\([^"]*\\)".*/\\1/p\' "$3")\n'
+            'if [ -n "$c" ] && [ ! -f "$c" ]; then echo "open $c: no such file or directory" >&2; exit 1; fi',
             "journalctl": "echo 'unable to configure the Docker daemon: invalid key'",
             "chown": "exit 0",
             "setsid": 'exec "$@"',
@@ -175,6 +177,18 @@ def test_validate_refuses_before_anything_changes(root: Root) -> None:
     final = root.wait(t.id)
     assert final.state == "failed" and "loudest" in final.reason
     assert root.path(paths.DAEMON_JSON).read_text() == "old\n" and root.restart_count == 0
+
+
+def test_validate_sees_the_new_certificates_a_first_change_brings(root: Root) -> None:
+    # daemon.json names /etc/docker/server.pem, which only the swap puts in place.
+    settings = f'{{"tls": true, "tlscert": "{paths.SERVER_CERT}"}}\n'
+    new = transaction.file_entries({paths.DAEMON_JSON: (settings, 0o644), paths.SERVER_CERT: ("c\n", 0o644)})
+    t = txn(*DIRS, *new)
+    root.run(transaction.begin_script(t, "systemd"))
+    assert root.wait(t.id, "waiting").state == "waiting"
+    assert root.path(paths.DAEMON_JSON).read_text() == root.rooted(settings)  # not the bundle paths
+    root.run(transaction.signal_script(t.id, True))
+    assert root.wait(t.id).state == "confirmed"
 
 
 def test_without_validate_support_dockerd_is_never_asked(root: Root) -> None:

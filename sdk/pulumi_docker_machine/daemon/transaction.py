@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -348,10 +349,24 @@ def manifest(txn: Transaction) -> str:
     return "\n".join(lines) + "\n"
 
 
+def validation_json(txn: Transaction) -> str | None:
+    """The new daemon.json as `dockerd --validate` must see it before the swap, or None (nothing to
+    validate): every setting that names a file this transaction writes (the TLS certificates and key)
+    points at that file's new content in the bundle, since the target may not exist yet."""
+    new_json = [e for e in txn.entries if e.path == paths.DAEMON_JSON and e.content]
+    if not new_json or not txn.validate or new_json[0].content is None:
+        return None
+    staged = {e.path: f"{txn.dir}/new/{i}" for i, e in enumerate(txn.entries) if e.content is not None}
+    settings = json.loads(new_json[0].content)
+    for key, value in settings.items():
+        if isinstance(value, str) and value in staged:
+            settings[key] = staged[value]
+    return json.dumps(settings, indent=2, sort_keys=True) + "\n"
+
+
 def agent_script(txn: Transaction, init_system: str) -> str:
     """The agent that runs the transaction on the host (stored in the bundle)."""
-    new_json = [i for i, e in enumerate(txn.entries) if e.path == paths.DAEMON_JSON and e.content]
-    validate = f"{txn.dir}/new/{new_json[0]}" if new_json and txn.validate else ""
+    validate = f"{txn.dir}/validate.json" if validation_json(txn) is not None else ""
     header = [
         "#!/bin/sh",
         f"# pulumi-docker-machine transaction {txn.id}: see `cat {txn.dir}/status`",
@@ -381,6 +396,9 @@ def begin_script(txn: Transaction, init_system: str) -> str:
         f"new/{i}": e.content for i, e in enumerate(txn.entries) if e.content is not None
     }
     files["manifest"] = manifest(txn)
+    checked = validation_json(txn)
+    if checked is not None:
+        files["validate.json"] = checked
     files["agent.sh"] = agent_script(txn, init_system)
     lines = [
         "set -u",
