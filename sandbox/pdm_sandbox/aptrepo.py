@@ -129,18 +129,18 @@ def index(repo: Path) -> int:
     return packages.count("\nPackage: ") + packages.startswith("Package: ")
 
 
-def source_line(address: str, port: int, release: str) -> str:
-    """The sources.list line a host of `release` uses for the repositories served at `address:port`."""
-    return f"deb [trusted=yes] http://{address}:{port}/{release}/ ./\n"
+def source_line(address: str, port: int, name: str) -> str:
+    """The sources.list line for the repository served as `name` at `address:port`."""
+    return f"deb [trusted=yes] http://{address}:{port}/{name}/ ./\n"
 
 
-def link_repo(serve_root: Path, release: str, repo: Path) -> None:
-    """Make `serve_root/release` point at `repo` (what the server shows hosts of that release)."""
+def link_repo(serve_root: Path, name: str, repo: Path) -> None:
+    """Make `serve_root/name` point at `repo` (what the server shows as `name`)."""
     serve_root.mkdir(parents=True, exist_ok=True)
-    link = serve_root / release
+    link = serve_root / name
     if link.is_symlink() and link.readlink() == repo:
         return
-    tmp = serve_root / f".{release}.tmp"
+    tmp = serve_root / f".{name}.tmp"
     tmp.unlink(missing_ok=True)
     tmp.symlink_to(repo)
     tmp.replace(link)

@@ -11,7 +11,16 @@ from typing import Any
 
 from .errors import SandboxError
 from .host import LOGINS, Host
-from .image import DEFAULT_RELEASE, RELEASES, VARIANTS, ensure_image, prune_images, verify_image
+from .image import (
+    DEFAULT_INIT,
+    DEFAULT_RELEASE,
+    INITS,
+    RELEASES,
+    VARIANTS,
+    ensure_image,
+    prune_images,
+    verify_image,
+)
 from .network import NETWORKS
 from .sandbox import HostSpec, Sandbox
 
@@ -26,6 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("names", nargs="*", help="host names (default: one host named after its address)")
     up.add_argument("--variant", choices=VARIANTS, default="docker", help="image: with Docker or without")
     up.add_argument("--release", choices=RELEASES, default=DEFAULT_RELEASE, help="Debian release")
+    up.add_argument("--init", choices=INITS, default=DEFAULT_INIT, help="PID 1 of the host")
     up.add_argument(
         "--login", choices=LOGINS, default="root", help="SSH login: root, or user deploy with sudo"
     )
@@ -50,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     img = sub.add_parser("image", help="build (if needed) and verify the images")
     img.add_argument("--variant", choices=[*VARIANTS, "all"], default="all")
     img.add_argument("--release", choices=[*RELEASES, "all"], default=DEFAULT_RELEASE)
+    img.add_argument("--init", choices=INITS, default=DEFAULT_INIT)
     img.add_argument("--json", action="store_true")
     img.add_argument("--prune", action="store_true", help="delete images of older recipes (no host may run)")
     cleanup = sub.add_parser("cleanup", help="remove what crashed runs left of the named hosts, or --all")
@@ -109,11 +120,11 @@ def _dispatch(args: argparse.Namespace) -> int:
                 raise SandboxError("hosts are running; `down` them before pruning images")
             for path in prune_images():
                 print(f"pruned {path}", file=sys.stderr)
-        return _images(args.variant, args.release, args.json)
+        return _images(args.variant, args.release, args.init, args.json)
     if args.command == "up":
         networks = tuple(args.networks or ("public",))
         specs = [
-            HostSpec(n, args.variant, args.login, networks, args.password, args.release)
+            HostSpec(n, args.variant, args.login, networks, args.password, args.release, args.init)
             for n in (args.names or [None])
         ]
         _print_hosts(sandbox.start_many(specs), args.json, sandbox)
@@ -132,16 +143,16 @@ def _dispatch(args: argparse.Namespace) -> int:
     return 0
 
 
-def _images(variant: str, release: str, as_json: bool) -> int:
+def _images(variant: str, release: str, init: str, as_json: bool) -> int:
     report: list[dict[str, Any]] = []
     for r in RELEASES if release == "all" else (release,):
         for v in VARIANTS if variant == "all" else (variant,):
-            img = ensure_image(v, release=r)
-            name = v if r == DEFAULT_RELEASE else f"{v}-{r}"
+            img = ensure_image(v, release=r, init=init)
+            name = img.path.name.rsplit("-", 1)[0]
             problems = verify_image(img)
             report.append({"name": name, "path": str(img.path), **img.build_info, "problems": problems})
             if v == "base":
-                repo = Sandbox().apt_repo_dir(r)
+                repo = Sandbox().apt_repo_dir(r, init)
                 info = json.loads((repo.parent / "build.json").read_text())
                 report.append({"name": f"aptrepo-{r}", "path": str(repo), **info, "problems": []})
     if as_json:

@@ -33,6 +33,7 @@ class Host:
     addresses: Mapping[str, str] = field(default_factory=dict, hash=False)
     variant: str = "docker"
     release: str = "bookworm"
+    init: str = "systemd"
     login: str = "root"
     jump: str | None = None
     pid: int = 0

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import aptrepo, aptsources
+from . import aptrepo, aptsources, sysvinit
 from .errors import SandboxError
 from .locks import file_lock
 from .mounts import building, remove_tree
@@ -27,6 +27,8 @@ from .shell import log, run, write_file
 VARIANTS = ("docker", "base")
 RELEASES = ("bookworm", "bullseye", "trixie")
 DEFAULT_RELEASE = "bookworm"
+INITS = ("systemd", "sysvinit")
+DEFAULT_INIT = "systemd"
 RECIPE_VERSION = "1"
 BASE_PACKAGES = (
     "systemd",
@@ -69,6 +71,10 @@ ExecStart=/usr/local/sbin/pdm-cgroup-rw
 [Install]
 WantedBy=sysinit.target
 """
+_DOCKER_ENABLED = {
+    "systemd": "etc/systemd/system/multi-user.target.wants/docker.service",
+    "sysvinit": "etc/rc2.d/S*docker",
+}
 POLICY_RC_D = "#!/bin/sh\n# Nothing starts while the image is built.\nexit 101\n"
 SOURCES_PLACEHOLDER = (
     "# Test host: no mirror is reachable. The sandbox points base hosts at its local repository.\n"
@@ -82,6 +88,7 @@ class Image:
     variant: str
     path: Path
     release: str = DEFAULT_RELEASE
+    init: str = DEFAULT_INIT
 
     @property
     def rootfs(self) -> Path:
@@ -97,8 +104,18 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def base_recipe(release: str = DEFAULT_RELEASE) -> str:
-    """Everything that shapes the base image of `release`, as text: change any of it and it is rebuilt."""
+def base_recipe(release: str = DEFAULT_RELEASE, init: str = DEFAULT_INIT) -> str:
+    """Everything that shapes the base image of `release` and `init`, as text: change any of it and it is
+    rebuilt."""
+    if init == "sysvinit":
+        return "\n".join(
+            [
+                f"recipe {RECIPE_VERSION}",
+                f"debootstrap --variant=minbase --include={','.join(sysvinit.PACKAGES)} {release}",
+                *sysvinit.recipe_lines(),
+                "finalize: empty machine-id, no ssh host keys, no apt sources, empty resolv.conf, apt clean",
+            ]
+        )
     return "\n".join(
         [
             f"recipe {RECIPE_VERSION}",
@@ -111,55 +128,64 @@ def base_recipe(release: str = DEFAULT_RELEASE) -> str:
     )
 
 
-def docker_recipe(release: str = DEFAULT_RELEASE) -> str:
+def docker_recipe(release: str = DEFAULT_RELEASE, init: str = DEFAULT_INIT) -> str:
     """The base recipe plus installing docker.io from the local repository with a blocking policy-rc.d."""
     return "\n".join(
         [
-            base_recipe(release),
-            f"aptrepo {aptrepo.repo_key(base_recipe(release), DOCKER_PACKAGES[release])}",
+            base_recipe(release, init),
+            f"aptrepo {aptrepo.repo_key(base_recipe(release, init), DOCKER_PACKAGES[release])}",
             f"apt-get install --no-install-recommends {' '.join(DOCKER_PACKAGES[release])}",
             f"with policy-rc.d {_digest(POLICY_RC_D)}",
+            *([f"patch {sysvinit.DOCKER_INIT_PATCH}"] if init == "sysvinit" else []),
             "finalize",
         ]
     )
 
 
-def recipe(variant: str, release: str = DEFAULT_RELEASE) -> str:
-    """The recipe text of `variant` ('docker' or 'base') on `release`."""
+def recipe(variant: str, release: str = DEFAULT_RELEASE, init: str = DEFAULT_INIT) -> str:
+    """The recipe text of `variant` ('docker' or 'base') on `release` with `init` as PID 1."""
     if release not in RELEASES:
         raise SandboxError(f"unknown release {release!r}; expected one of {', '.join(RELEASES)}")
+    if init not in INITS:
+        raise SandboxError(f"unknown init {init!r}; expected one of {', '.join(INITS)}")
     if variant == "base":
-        return base_recipe(release)
+        return base_recipe(release, init)
     if variant == "docker":
-        return docker_recipe(release)
+        return docker_recipe(release, init)
     raise SandboxError(f"unknown image variant {variant!r}; expected one of {', '.join(VARIANTS)}")
 
 
-def image_path(variant: str, cache: Path | None = None, release: str = DEFAULT_RELEASE) -> Path:
-    """`<cache>/images/<variant>-<hash of recipe>` (bookworm) or `<variant>-<release>-<hash>`."""
-    label = variant if release == DEFAULT_RELEASE else f"{variant}-{release}"
-    return images_dir(cache) / f"{label}-{_digest(recipe(variant, release))}"
+def image_path(
+    variant: str, cache: Path | None = None, release: str = DEFAULT_RELEASE, init: str = DEFAULT_INIT
+) -> Path:
+    """`<cache>/images/<variant>-<hash of recipe>` for bookworm with systemd, else with the release and
+    the init system (other than systemd) in the name: `<variant>-<release>[-<init>]-<hash>`."""
+    label = variant if (release, init) == (DEFAULT_RELEASE, DEFAULT_INIT) else f"{variant}-{release}"
+    label += "" if init == DEFAULT_INIT else f"-{init}"
+    return images_dir(cache) / f"{label}-{_digest(recipe(variant, release, init))}"
 
 
-def ensure_image(variant: str, cache: Path | None = None, release: str = DEFAULT_RELEASE) -> Image:
-    """Return the cached image of `variant` on `release`, building it (and what it needs) first if missing."""
-    final = image_path(variant, cache, release)
+def ensure_image(
+    variant: str, cache: Path | None = None, release: str = DEFAULT_RELEASE, init: str = DEFAULT_INIT
+) -> Image:
+    """Return the cached image, building it (and what it needs) first if missing."""
+    final = image_path(variant, cache, release, init)
     if not final.is_dir():
         if variant == "docker":  # built from these two; built first so build.json times the docker step only
-            ensure_repo(release, cache)
-        _build_locked(variant, release, final, cache)
-    return Image(variant, final, release)
+            ensure_repo(release, cache, init)
+        _build_locked(variant, release, init, final, cache)
+    return Image(variant, final, release, init)
 
 
-def ensure_repo(release: str = DEFAULT_RELEASE, cache: Path | None = None) -> Path:
+def ensure_repo(release: str = DEFAULT_RELEASE, cache: Path | None = None, init: str = DEFAULT_INIT) -> Path:
     """The local apt repository of `release` (docker.io and what its base image lacks), built if missing."""
-    base = ensure_image("base", cache, release)
+    base = ensure_image("base", cache, release, init)
     mirror = aptsources.debian_mirror(RELEASES)
     packages = DOCKER_PACKAGES[release]
-    return aptrepo.ensure_repo(base.rootfs, base_recipe(release), packages, release, mirror, cache)
+    return aptrepo.ensure_repo(base.rootfs, base_recipe(release, init), packages, release, mirror, cache)
 
 
-def _build_locked(variant: str, release: str, final: Path, cache: Path | None) -> None:
+def _build_locked(variant: str, release: str, init: str, final: Path, cache: Path | None) -> None:
     final.parent.mkdir(parents=True, exist_ok=True)
     with file_lock(final.parent / f".{final.name}.lock"):
         if final.is_dir():
@@ -167,25 +193,25 @@ def _build_locked(variant: str, release: str, final: Path, cache: Path | None) -
         started = time.monotonic()
         with building(final) as tmp:
             if variant == "base":
-                _build_base(tmp / "rootfs", release)
+                _build_base(tmp / "rootfs", release, init)
             else:
-                _build_docker(tmp / "rootfs", release, cache)
+                _build_docker(tmp / "rootfs", release, init, cache)
             seconds = round(time.monotonic() - started, 1)
             size = _tree_bytes(tmp / "rootfs")
-            (tmp / "recipe.txt").write_text(recipe(variant, release) + "\n")
+            (tmp / "recipe.txt").write_text(recipe(variant, release, init) + "\n")
             info = {"variant": variant, "seconds": seconds, "bytes": size, "built_at": time.time()}
-            if release != DEFAULT_RELEASE:
-                info["release"] = release
+            if (release, init) != (DEFAULT_RELEASE, DEFAULT_INIT):
+                info.update(release=release, init=init)
             (tmp / "build.json").write_text(json.dumps(info, indent=2) + "\n")
         log(f"image {final.name} built in {seconds} s ({size / 1e6:.0f} MB)")
 
 
-def _build_base(root: Path, release: str) -> None:
+def _build_base(root: Path, release: str, init: str) -> None:
     log(f"debootstrap {release} into {root.parent.name} from this machine's Debian mirror (about a minute)")
     argv = [
         "debootstrap",
         "--variant=minbase",
-        f"--include={','.join(BASE_PACKAGES)}",
+        f"--include={','.join(BASE_PACKAGES if init == 'systemd' else sysvinit.PACKAGES)}",
         release,
         str(root),
         aptsources.debian_mirror(RELEASES),
@@ -195,6 +221,10 @@ def _build_base(root: Path, release: str) -> None:
         logfile = root / "debootstrap" / "debootstrap.log"
         detail = logfile.read_text(errors="replace")[-3000:] if logfile.exists() else proc.stdout[-3000:]
         raise SandboxError(f"debootstrap exited {proc.returncode}: {proc.stderr.strip()[-500:]}\n{detail}")
+    if init == "sysvinit":
+        sysvinit.prepare(root)
+        _finalize(root)
+        return
     write_file(root / "usr/local/sbin/pdm-cgroup-rw", CGROUP_RW_SCRIPT, 0o755)
     write_file(root / "etc/systemd/system/pdm-cgroup-rw.service", CGROUP_RW_UNIT)
     _symlink(
@@ -206,9 +236,9 @@ def _build_base(root: Path, release: str) -> None:
     _finalize(root)
 
 
-def _build_docker(root: Path, release: str, cache: Path | None) -> None:
-    base = ensure_image("base", cache, release)
-    repo = ensure_repo(release, cache)
+def _build_docker(root: Path, release: str, init: str, cache: Path | None) -> None:
+    base = ensure_image("base", cache, release, init)
+    repo = ensure_repo(release, cache, init)
     log(f"copying the base image to {root.parent.name}")
     run(["cp", "-a", "--reflink=auto", str(base.rootfs), str(root)])
     chroot_repo = root / "tmp/pdm-repo"
@@ -219,9 +249,12 @@ def _build_docker(root: Path, release: str, cache: Path | None) -> None:
     log(f"installing {' '.join(DOCKER_PACKAGES[release])} into the docker image (about 10 s)")
     chroot_apt(root, ["update"])
     chroot_apt(root, ["install", "-y", "--no-install-recommends", *DOCKER_PACKAGES[release]])
-    if not os.path.lexists(root / "etc/systemd/system/multi-user.target.wants/docker.service"):
-        raise SandboxError("docker.io installed but docker.service is not enabled in the image")
+    enabled = _DOCKER_ENABLED[init]
+    if not list(root.glob(enabled)):
+        raise SandboxError(f"docker.io installed but docker is not enabled in the image (no /{enabled})")
     (root / "usr/sbin/policy-rc.d").unlink()
+    if init == "sysvinit":
+        sysvinit.patch_docker_init(root)
     remove_tree(chroot_repo)
     _finalize(root)
 
@@ -253,8 +286,9 @@ def prune_images(cache: Path | None = None) -> list[Path]:
 
     Only call this while no host runs: a host's overlay reads from its image.
     """
-    current = {image_path(v, cache, r).name for v in VARIANTS for r in RELEASES}
-    current |= {aptrepo.repo_key(base_recipe(r), DOCKER_PACKAGES[r]) for r in RELEASES}
+    kinds = [(v, r, i) for v in VARIANTS for r in RELEASES for i in INITS]
+    current = {image_path(v, cache, r, i).name for v, r, i in kinds}
+    current |= {aptrepo.repo_key(base_recipe(r, i), DOCKER_PACKAGES[r]) for _, r, i in kinds}
     pruned = []
     for path in sorted(images_dir(cache).glob("*-*")):
         if path.is_dir() and not path.name.startswith(".") and path.name not in current:
@@ -268,19 +302,22 @@ def prune_images(cache: Path | None = None) -> list[Path]:
 def verify_image(image: Image) -> list[str]:
     """Problems found in a built image (an empty list means it looks right)."""
     root, problems = image.rootfs, []
-    checks = {
-        "sbin/init": "systemd is not init",
-        "usr/sbin/sshd": "sshd missing",
-        "usr/bin/sudo": "sudo missing",
-        "usr/local/sbin/pdm-cgroup-rw": "cgroup remount script missing",
-        "etc/systemd/system/sysinit.target.wants/pdm-cgroup-rw.service": "cgroup remount unit not enabled",
-    }
+    checks = {"sbin/init": "no init", "usr/sbin/sshd": "sshd missing", "usr/bin/sudo": "sudo missing"}
+    if image.init == "systemd":
+        checks["usr/local/sbin/pdm-cgroup-rw"] = "cgroup remount script missing"
+        checks["etc/systemd/system/sysinit.target.wants/pdm-cgroup-rw.service"] = "cgroup remount not enabled"
+    else:
+        checks["etc/rcS.d/S*pdm-cgroup-rw"] = "cgroup remount not enabled"
     if image.variant == "docker":
         checks["usr/sbin/dockerd"] = "dockerd missing"
-        checks["etc/systemd/system/multi-user.target.wants/docker.service"] = "docker.service not enabled"
+        checks[_DOCKER_ENABLED[image.init]] = "docker not enabled"
     for rel, problem in checks.items():
-        if not os.path.lexists(root / rel):
+        if not list(root.glob(rel)) and not os.path.lexists(root / rel):
             problems.append(f"{problem} (/{rel})")
+    init = root / "sbin/init"
+    pid1 = os.readlink(init) if init.is_symlink() else "/sbin/init"
+    if (image.init == "systemd") != pid1.endswith("/systemd"):
+        problems.append(f"/sbin/init is {pid1}, not {image.init}")
     if image.variant == "base" and (root / "usr/sbin/dockerd").exists():
         problems.append("base image contains dockerd")
     if (root / "etc/machine-id").read_text():
@@ -289,7 +326,7 @@ def verify_image(image: Image) -> list[str]:
         problems.append("ssh host keys present in the image")
     if (root / "usr/sbin/policy-rc.d").exists():
         problems.append("policy-rc.d left in the image")
-    if (image.path / "recipe.txt").read_text().strip() != recipe(image.variant, image.release):
+    if (image.path / "recipe.txt").read_text().strip() != recipe(image.variant, image.release, image.init):
         problems.append("recipe.txt does not match the current recipe")
     return problems
 

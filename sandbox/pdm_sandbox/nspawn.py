@@ -5,14 +5,16 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from . import sysvinit
 from .procs import alive, all_pids, children, cmdline, terminate
 
 # Popen objects of hosts started by this process, kept so they are reaped and never warned about.
 _CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
 
 
-def argv(name: str, root: Path, netns_path: str, data_dir: Path) -> list[str]:
+def argv(name: str, root: Path, netns_path: str, data_dir: Path, init: str = "systemd") -> list[str]:
     """The systemd-nspawn command line (flags proven on this kind of machine; see docs notes)."""
+    extra = list(sysvinit.NSPAWN_OPTIONS) if init == "sysvinit" else []
     return [
         "systemd-nspawn",
         "-b",
@@ -27,15 +29,18 @@ def argv(name: str, root: Path, netns_path: str, data_dir: Path) -> list[str]:
         "--capability=CAP_NET_ADMIN",
         "--system-call-filter=@keyring",
         f"--bind={data_dir}:/var/lib/docker",
+        *extra,
     ]
 
 
-def spawn(name: str, root: Path, netns_path: str, data_dir: Path, console_log: Path) -> int:
+def spawn(
+    name: str, root: Path, netns_path: str, data_dir: Path, console_log: Path, init: str = "systemd"
+) -> int:
     """Start the host in the background (own session, console to `console_log`); return the nspawn pid."""
     data_dir.mkdir(parents=True, exist_ok=True)
     with open(console_log, "ab") as log:
         proc = subprocess.Popen(
-            argv(name, root, netns_path, data_dir),
+            argv(name, root, netns_path, data_dir, init),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -6,6 +6,7 @@ Register with `pytest_plugins = ["pdm_sandbox.pytest_fixtures"]`, then:
         web1, web2 = test_hosts(2, variant="docker")
         admin = test_hosts.one(variant="base", login="sudo")
         old = test_hosts.one(release="bullseye")
+        sysv = test_hosts.one(init="sysvinit")
 
 When the sandbox cannot start here (not root, no systemd-nspawn) the tests that need it FAIL, so a green run
 means they ran; a contributor without root may set PDM_ALLOW_SKIP=1 to skip them instead (never in CI).
@@ -24,7 +25,7 @@ from types import FrameType
 import pytest
 
 from .host import Host
-from .image import DEFAULT_RELEASE, Image
+from .image import DEFAULT_INIT, DEFAULT_RELEASE, Image
 from .sandbox import HostSpec, Sandbox
 
 
@@ -92,10 +93,12 @@ class HostFactory:
         names: Sequence[str] | None = None,
         password: str | None = None,
         release: str = DEFAULT_RELEASE,
+        init: str = DEFAULT_INIT,
     ) -> list[Host]:
-        """Start `count` hosts of `release` in parallel (named `names`, else after their address)."""
+        """Start `count` hosts of `release` with `init` as PID 1 in parallel (named `names`, else after their
+        address)."""
         picked: Sequence[str | None] = list(names) if names is not None else [None] * count
-        specs = [HostSpec(n, variant, login, tuple(networks), password, release) for n in picked]
+        specs = [HostSpec(n, variant, login, tuple(networks), password, release, init) for n in picked]
         hosts = self.sandbox.start_many(specs)
         self.hosts += hosts
         return hosts
@@ -108,10 +111,11 @@ class HostFactory:
         networks: Sequence[str] = ("public",),
         password: str | None = None,
         release: str = DEFAULT_RELEASE,
+        init: str = DEFAULT_INIT,
     ) -> Host:
         """Start one host."""
         names = [name] if name else None
-        return self(1, variant, login, networks, names, password, release)[0]
+        return self(1, variant, login, networks, names, password, release, init)[0]
 
     def close(self) -> None:
         """Stop every host this factory started (those still up)."""

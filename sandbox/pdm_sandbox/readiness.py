@@ -52,18 +52,30 @@ def wait_ready(host: Host, timeout: float, console: Path, root_exec: RootExec) -
         time.sleep(0.2)
     if host.variant != "docker":
         return
-    phase = "docker.service"
+    phase = "docker.service" if host.init == "systemd" else "/etc/init.d/docker status"
+    status_cmd, log_cmd = _DOCKER_STATE[host.init]
     while True:
         check()
-        state = _ssh(host, "systemctl is-active docker", direct).stdout.strip()
+        state = _ssh(host, status_cmd, direct).stdout.strip()
         if state == "active":
             return
         if state == "failed":
-            status = root_exec(
-                host, "systemctl status --no-pager -l docker; journalctl --no-pager -n 40 -u docker"
-            )
-            raise fail(f"docker.service failed:\n{status.stdout[-3000:]}")
+            status = root_exec(host, log_cmd)
+            raise fail(f"docker failed:\n{status.stdout[-3000:]}")
         time.sleep(0.1)
+
+
+# Per init system: a command printing active/failed/other for docker, and one showing why it failed.
+_DOCKER_STATE = {
+    "systemd": (
+        "systemctl is-active docker",
+        "systemctl status --no-pager -l docker; journalctl --no-pager -n 40 -u docker",
+    ),
+    "sysvinit": (
+        "/etc/init.d/docker status >/dev/null 2>&1; case $? in 0) echo active;; 1) echo failed;; esac",
+        "tail -n 40 /var/log/docker.log",
+    ),
+}
 
 
 def _ssh(host: Host, cmd: str, direct: bool) -> subprocess.CompletedProcess[str]:

@@ -33,7 +33,7 @@ NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 @dataclass(frozen=True)
 class HostSpec:
     """What to start: a name (None: `h<slot>`), image variant, login variant, networks, sudo password,
-    Debian release."""
+    Debian release, init system (PID 1)."""
 
     name: str | None = None
     variant: str = "docker"
@@ -41,6 +41,7 @@ class HostSpec:
     networks: tuple[str, ...] = ("public",)
     password: str | None = None
     release: str = image.DEFAULT_RELEASE
+    init: str = image.DEFAULT_INIT
 
 
 class Sandbox:
@@ -80,20 +81,22 @@ class Sandbox:
 
     # ---- images ----
 
-    def ensure_image(self, variant: str, release: str = image.DEFAULT_RELEASE) -> image.Image:
-        """Build (once, cached) the image of `variant` on `release`; base also gets its apt repository."""
-        img = image.ensure_image(variant, self.cache, release)
+    def ensure_image(
+        self, variant: str, release: str = image.DEFAULT_RELEASE, init: str = image.DEFAULT_INIT
+    ) -> image.Image:
+        """Build (once, cached) the image; a base image also gets its apt repository."""
+        img = image.ensure_image(variant, self.cache, release, init)
         if variant == "base":
-            self.apt_repo_dir(release)
+            self.apt_repo_dir(release, init)
         return img
 
-    def apt_repo_dir(self, release: str = image.DEFAULT_RELEASE) -> Path:
-        """The local apt repository of `release` (docker.io and dependencies) served to base hosts."""
-        return image.ensure_repo(release, self.cache)
+    def apt_repo_dir(self, release: str = image.DEFAULT_RELEASE, init: str = image.DEFAULT_INIT) -> Path:
+        """The local apt repository (docker.io and what the base image lacks) served to base hosts."""
+        return image.ensure_repo(release, self.cache, init)
 
-    def apt_source(self, release: str = image.DEFAULT_RELEASE) -> str:
-        """The sources.list line base hosts of `release` get."""
-        return aptrepo.source_line(_public_address(), self.apt_port, release)
+    def apt_source(self, release: str = image.DEFAULT_RELEASE, init: str = image.DEFAULT_INIT) -> str:
+        """The sources.list line base hosts of `release` and `init` get."""
+        return aptrepo.source_line(_public_address(), self.apt_port, _repo_name(release, init))
 
     # ---- hosts ----
 
@@ -106,9 +109,10 @@ class Sandbox:
         password: str | None = None,
         timeout: float | None = None,
         release: str = image.DEFAULT_RELEASE,
+        init: str = image.DEFAULT_INIT,
     ) -> Host:
-        """Boot one host and wait until SSH (and, for the docker variant, docker.service) is ready."""
-        spec = HostSpec(name, variant, login, tuple(networks), password, release)
+        """Boot one host and wait until SSH (and, for the docker variant, the daemon) is ready."""
+        spec = HostSpec(name, variant, login, tuple(networks), password, release, init)
         return self._start(spec, timeout or self.boot_timeout)
 
     def start_many(
@@ -123,8 +127,8 @@ class Sandbox:
         resolved = [
             s if isinstance(s, HostSpec) else HostSpec(s, variant, login, tuple(networks)) for s in specs
         ]
-        for v, r in sorted({(s.variant, s.release) for s in resolved}):
-            self.ensure_image(v, r)
+        for v, r, i in sorted({(s.variant, s.release, s.init) for s in resolved}):
+            self.ensure_image(v, r, i)
         outcomes = in_parallel(lambda s: self._start(s, timeout or self.boot_timeout), resolved)
         hosts = [o for o in outcomes if isinstance(o, Host)]
         errors = [o for o in outcomes if isinstance(o, BaseException)]
@@ -245,14 +249,18 @@ class Sandbox:
         """Reset the host as a power cut would (no clean shutdown) and boot it again on the same root."""
         host = self.get(name)
         if alive(host.pid):
-            self.root_exec(host, "systemctl reboot -ff", timeout=30)
+            # Both reboot(2) at once, without stopping anything first.
+            self.root_exec(
+                host, "systemctl reboot -ff" if host.init == "systemd" else "reboot -f", timeout=30
+            )
             deadline = time.monotonic() + 30
             while alive(host.pid) and time.monotonic() < deadline:
                 time.sleep(0.1)
             nspawn.stop(host.pid)
         host_dir = self.hosts_dir / name
         netns = f"/run/netns/{network.netns_name(name)}"
-        pid = nspawn.spawn(name, host_dir / "root", netns, host_dir / "docker-data", host_dir / "console.log")
+        data, console = host_dir / "docker-data", host_dir / "console.log"
+        pid = nspawn.spawn(name, host_dir / "root", netns, data, console, host.init)
         with self.store.edit() as state:
             state["hosts"][name]["pid"] = pid
         host = self.get(name)
@@ -263,7 +271,7 @@ class Sandbox:
 
     def _start(self, spec: HostSpec, timeout: float) -> Host:
         self._validate(spec)
-        img = self.ensure_image(spec.variant, spec.release)
+        img = self.ensure_image(spec.variant, spec.release, spec.init)
         started = time.monotonic()
         name = self._reserve(spec)
         with self._lock:
@@ -293,6 +301,8 @@ class Sandbox:
             raise SandboxError(
                 f"unknown release {spec.release!r}; expected one of {', '.join(image.RELEASES)}"
             )
+        if spec.init not in image.INITS:
+            raise SandboxError(f"unknown init {spec.init!r}; expected one of {', '.join(image.INITS)}")
         if spec.login not in LOGINS:
             raise SandboxError(f"unknown login {spec.login!r}; expected one of {', '.join(LOGINS)}")
         if spec.password and spec.login != "sudo":
@@ -320,6 +330,7 @@ class Sandbox:
                 "slot": slot,
                 "variant": spec.variant,
                 "release": spec.release,
+                "init": spec.init,
                 "login": spec.login,
                 "networks": list(spec.networks),
                 "addresses": addresses,
@@ -351,27 +362,27 @@ class Sandbox:
         public_key = self.key_path.with_name(self.key_path.name + ".pub").read_text()
         user = rootfs.install_login(root, spec.login, public_key, password)
         with_repo = spec.variant == "base" and "public" in spec.networks
-        rootfs.point_apt_at(root, self.apt_source(spec.release) if with_repo else None)
+        rootfs.point_apt_at(root, self.apt_source(spec.release, spec.init) if with_repo else None)
         if with_repo:
-            self._ensure_apt_server(spec.release)
+            self._ensure_apt_server(spec.release, spec.init)
         slot = self.store.read()["hosts"][name]["slot"]
         network.create_host_network(name, slot, spec.networks)
         netns = f"/run/netns/{network.netns_name(name)}"
-        pid = nspawn.spawn(name, root, netns, host_dir / "docker-data", host_dir / "console.log")
+        pid = nspawn.spawn(name, root, netns, host_dir / "docker-data", host_dir / "console.log", spec.init)
         with self.store.edit() as state:
             rec = state["hosts"][name]
             rec.update(pid=pid, user=user, password=password, host_public_key=host_key, status="booting")
             self._write_ssh_files(state)
         return Host.from_dict(rec, sandbox=self)
 
-    def _ensure_apt_server(self, release: str) -> None:
-        """Serve `<state>/aptrepos` (one link per release) on the bridge, linking `release`'s repository."""
-        repo = self.apt_repo_dir(release)
+    def _ensure_apt_server(self, release: str, init: str) -> None:
+        """Serve `<state>/aptrepos` (one link per release and init) on the bridge, linking this one."""
+        repo = self.apt_repo_dir(release, init)
         serve_root = self.state_dir / "aptrepos"
         address = _public_address()
         network.ensure_bridge(network.NETWORKS["public"])
         with self.store.edit() as state:
-            aptrepo.link_repo(serve_root, release, repo)
+            aptrepo.link_repo(serve_root, _repo_name(release, init), repo)
             server = state.get("aptrepo") or {}
             running = bool(server.get("pid")) and aptrepo.is_server(server["pid"], address)
             if running and server.get("repo") == str(serve_root):
@@ -437,6 +448,11 @@ def _public_address() -> str:
     if address is None:
         raise SandboxError("the public network has no machine address")
     return address
+
+
+def _repo_name(release: str, init: str) -> str:
+    """The served name of a repository: the release, plus the init system when it is not systemd."""
+    return release if init == image.DEFAULT_INIT else f"{release}-{init}"
 
 
 def _jump_for(name: str, rec: dict[str, Any], hosts: dict[str, Any]) -> str | None:

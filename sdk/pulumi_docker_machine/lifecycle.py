@@ -24,7 +24,7 @@ from typing import Any
 
 from . import faultpoints
 from .daemon import paths, plan
-from .daemon.transaction import Status, Transaction
+from .daemon.transaction import SUPPORTED_INITS, Status, Transaction
 from .errors import ChangeNotAppliedError, DockerMachineError, HostBusyError
 from .outputs import HostOutputs
 from .remote import tlsprobe
@@ -74,7 +74,7 @@ def apply(
     facts = _settled(host, spec, progress)
     faultpoints.pause("probed")
     source = plan.original_source(facts, state)
-    if source is not None or (facts.init_system == "systemd" and not facts.recover_hook):
+    if source is not None or (facts.init_system in SUPPORTED_INITS and not facts.recover_hook):
         host.setup(source, facts.init_system)
         facts = host.probe()
     installed = not facts.has_docker
@@ -124,7 +124,7 @@ def apply(
         daemon_pid=after.main_pid,
         base_daemon_json=original.daemon_json if original else None,
         daemon_json=change.files[paths.DAEMON_JSON][0],
-        dropin=change.files[paths.DROPIN][0],
+        dropin=change.files.get(paths.DROPIN, ("", 0))[0],
         desired_sha256=change.hashes,
         installed_docker=bool(original and not original.had_docker),
         restarted=change.restart,
@@ -179,10 +179,10 @@ def remove(
 def _settled(host: HostIO, spec: HostSpec, progress: Progress, refuse_init: bool = True) -> HostFacts:
     """Probe; refuse a busy host; roll back what a cut-off earlier run left unconfirmed."""
     facts = host.probe()
-    if refuse_init and facts.init_system != "systemd":
+    if refuse_init and facts.init_system not in SUPPORTED_INITS:
         raise DockerMachineError(
-            f"{spec.connection.label}: init system {facts.init_system!r} is not supported yet (systemd is);"
-            " nothing was changed"
+            f"{spec.connection.label}: init system {facts.init_system!r} is not supported yet"
+            f" ({' and '.join(SUPPORTED_INITS)} are); nothing was changed"
         )
     if facts.lock_owner:
         raise HostBusyError(spec.connection.label, facts.lock_owner)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -70,25 +71,36 @@ def _without_our_keys(text: str | None) -> str | None:
 
 
 def desired_files(spec: HostSpec, facts: HostFacts) -> dict[str, tuple[str, int]]:
-    """What to write, from the spec, the unit the host ships and the recorded original daemon.json."""
+    """What to write, from the spec, the unit the host ships and the recorded original daemon.json.
+    With systemd the listen addresses go into a drop-in, else into daemon.json (see `render`)."""
     original = facts.original.daemon_json if facts.original else facts.daemon_json
-    return {
+    base = _parse_base(original, spec)
+    files = {
         paths.CA_CERT: (spec.ca_cert_pem, 0o644),
         paths.SERVER_CERT: (spec.server_cert_pem, 0o644),
         paths.SERVER_KEY: (spec.server_key_pem, 0o600),
-        paths.DAEMON_JSON: (render.daemon_json(spec.daemon, _parse_base(original, spec)), 0o644),
-        paths.DROPIN: (render.dropin(spec.daemon, facts.unit_text), 0o644),
     }
+    if facts.init_system == "systemd":
+        files[paths.DAEMON_JSON] = (render.daemon_json(spec.daemon, base), 0o644)
+        files[paths.DROPIN] = (render.dropin(spec.daemon, facts.unit_text), 0o644)
+    else:
+        hosts = render.listen_hosts(spec.daemon, [LOCAL_SOCKET])
+        files[paths.DAEMON_JSON] = (render.daemon_json(spec.daemon, base, hosts), 0o644)
+    return files
 
 
 def plan_apply(spec: HostSpec, facts: HostFacts) -> ApplyPlan:
     """The change that makes the host match `spec`; refuses what would hurt the host."""
     _check_foreign_dropins(spec, facts)
+    _check_init_script(spec, facts)
     _check_storage_driver(spec, facts)
     files = desired_files(spec, facts)
     changed = {p: f for p, f in files.items() if facts.sha256.get(p) != sha256(f[0])}
     restart = bool(changed) or facts.active != "active"
-    dirs = (Entry("dir", paths.DOCKER_DIR), Entry("dir", paths.DROPIN_DIR)) if changed else ()
+    dirs: tuple[Entry, ...] = ()
+    if changed:
+        dirs = (Entry("dir", paths.DOCKER_DIR),)
+        dirs += (Entry("dir", paths.DROPIN_DIR),) if paths.DROPIN in files else ()
     return ApplyPlan(files, tuple(sorted(changed)), restart, dirs + file_entries(changed))
 
 
@@ -110,9 +122,10 @@ def plan_remove(facts: HostFacts, state: Mapping[str, Any] | None) -> tuple[Entr
             if base
             else Entry("delete", paths.DAEMON_JSON)
         )
-    entries += [
-        Entry("delete", p) for p in (paths.CA_CERT, paths.SERVER_CERT, paths.SERVER_KEY, paths.DROPIN)
-    ]
+    entries += [Entry("delete", p) for p in (paths.CA_CERT, paths.SERVER_CERT, paths.SERVER_KEY)]
+    if facts.init_system != "systemd":
+        return tuple(entries)
+    entries.append(Entry("delete", paths.DROPIN))
     if original is None or not original.had_dropin_dir:
         entries.append(Entry("rmdir", paths.DROPIN_DIR))
     return tuple(entries)
@@ -173,6 +186,27 @@ def _check_foreign_dropins(spec: HostSpec, facts: HostFacts) -> None:
             f"{spec.connection.label}: drop-in(s) {', '.join(facts.foreign_exec_start)} also set"
             " ExecStart for docker.service and would conflict with ours; remove them or merge their"
             " flags into DaemonConfig; nothing was changed"
+        )
+
+
+def _check_init_script(spec: HostSpec, facts: HostFacts) -> None:
+    """Without systemd, daemon.json carries the listen addresses: refuse what would clash with that."""
+    if facts.init_system == "systemd":
+        return
+    label = spec.connection.label
+    if facts.init_script_hosts or re.search(r"(^|[\s\"'=])(-H|--host)\b", facts.init_defaults_opts):
+        where = "/etc/init.d/docker" if facts.init_script_hosts else paths.INIT_DEFAULTS + " (DOCKER_OPTS)"
+        raise DockerMachineError(
+            f"{label}: {where} passes -H/--host to dockerd, which then refuses the listen addresses in"
+            f" {paths.DAEMON_JSON}; remove those flags (this package sets `hosts` in daemon.json on"
+            f" {facts.init_system} hosts); nothing was changed"
+        )
+    if spec.daemon.environment:
+        raise ValidationError(
+            "daemon.environment",
+            f"{label} runs {facts.init_system}: its /etc/init.d/docker takes dockerd's environment from"
+            f" {paths.INIT_DEFAULTS}, which this package does not manage; set the variables there, or"
+            " leave daemon.environment empty; nothing was changed",
         )
 
 

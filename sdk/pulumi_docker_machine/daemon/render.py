@@ -1,4 +1,9 @@
-"""daemon.json and the systemd drop-in, rendered deterministically (sorted, stable)."""
+"""daemon.json and the systemd drop-in, rendered deterministically (sorted, stable).
+
+On systemd hosts the listen addresses go into the drop-in (the unit passes `-H fd://`, and dockerd
+refuses `hosts` in daemon.json beside a -H flag). Without systemd, Debian's /etc/init.d/docker passes
+no -H of its own, so they go into daemon.json as `hosts`: one file, checked by `dockerd --validate`.
+"""
 
 from __future__ import annotations
 
@@ -14,10 +19,15 @@ DROPIN_HEADER = "# Managed by pulumi-docker-machine; `pulumi up` reverts manual 
 _HOST_FLAGS = ("-H", "--host")
 
 
-def daemon_json(spec: DaemonSpec, base: Mapping[str, Any] | None = None) -> str:
-    """daemon.json: the host's original settings overlaid with ours; TLS always on."""
+def daemon_json(
+    spec: DaemonSpec, base: Mapping[str, Any] | None = None, hosts: list[str] | None = None
+) -> str:
+    """daemon.json: the host's original settings overlaid with ours; TLS always on. `hosts`: the listen
+    addresses, when daemon.json carries them (no systemd drop-in)."""
     settings: dict[str, Any] = dict(base or {})
-    settings.pop("hosts", None)  # listen addresses belong to the drop-in (conflicts with -H fd://)
+    settings.pop("hosts", None)  # ours alone: in the drop-in (conflicts with -H fd://) or given here
+    if hosts:
+        settings["hosts"] = hosts
     settings.update(
         {
             "tls": True,

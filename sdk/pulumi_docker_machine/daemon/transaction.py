@@ -145,6 +145,23 @@ pdm_failed() { systemctl is-failed -q docker; }
 pdm_log() { journalctl -u docker -n 25 --no-pager -o cat 2>/dev/null | grep -v '^$' | tail -n 12; }
 """
 
+# sysvinit: Debian's /etc/init.d/docker (start-stop-daemon, LSB status codes: 0 running, 1 dead with its
+# pidfile left, 3 stopped), dockerd's output appended to /var/log/docker.log (its last lines, without
+# timestamps: the status keeps 1500 characters). `restart` of a stopped
+# daemon returns 1 without starting it, so stop (no error when already stopped), then start.
+_SYSVINIT = r"""
+pdm_reload() { :; }
+pdm_restart() {
+  /etc/init.d/docker stop >/dev/null 2>&1
+  /etc/init.d/docker start >/dev/null 2>&1
+} 9>&-
+pdm_active() { /etc/init.d/docker status >/dev/null 2>&1; }
+pdm_failed() { /etc/init.d/docker status >/dev/null 2>&1; [ $? -eq 1 ]; }
+pdm_log() {
+  tail -n 200 /var/log/docker.log 2>/dev/null | grep -v '^$' | sed 's/^time="[^"]*" //' | tail -n 5
+}
+"""
+
 # Waiting: active, answering on $WAIT_SOCKET and listening on $WAIT_PORT (each when set).
 _WAIT = r"""
 pdm_listening() {
@@ -331,10 +348,16 @@ esac
 """
 
 
+SUPPORTED_INITS = ("systemd", "sysvinit")
+"""Init systems the agent can restart docker through."""
+
+_ADAPTERS = {"systemd": _SYSTEMD, "sysvinit": _SYSVINIT}
+
+
 def _init_functions(init_system: str) -> str:
-    if init_system != "systemd":
+    if init_system not in _ADAPTERS:
         raise ValueError(f"no transaction support for init system {init_system!r}")
-    return _SYSTEMD + _WAIT
+    return _ADAPTERS[init_system] + _WAIT
 
 
 def manifest(txn: Transaction) -> str:
@@ -515,6 +538,46 @@ WantedBy=multi-user.target
 """
 
 
+# sysvinit: an LSB init script ordered before docker (insserv reads the header; `update-rc.d` enables it).
+RECOVER_INIT_SCRIPT = f"""#!/bin/sh
+### BEGIN INIT INFO
+# Provides:          pulumi-docker-machine-recover
+# Required-Start:    $local_fs
+# Required-Stop:
+# X-Start-Before:    docker
+# Default-Start:     2 3 4 5
+# Default-Stop:
+# Short-Description: pulumi-docker-machine: roll back an unconfirmed Docker configuration change
+### END INIT INFO
+case "$1" in
+  start) [ -f {paths.RECOVER_SCRIPT} ] && /bin/sh {paths.RECOVER_SCRIPT} boot ;;
+esac
+exit 0
+"""
+
+
+def _recovery_hook(init_system: str) -> list[str]:
+    """Lines that install the boot-time recovery hook for `init_system`."""
+    if init_system == "systemd":
+        return [
+            "umask 022",
+            f"mkdir -p {_q(paths.RECOVER_LINK.rsplit('/', 1)[0])}",
+            f"printf %s {_q(_b64(RECOVER_UNIT))} | base64 -d > {_q(paths.RECOVER_UNIT + '.tmp')}"
+            f" && mv -f {_q(paths.RECOVER_UNIT + '.tmp')} {_q(paths.RECOVER_UNIT)} || exit 33",
+            f"ln -sf {_q(paths.RECOVER_UNIT)} {_q(paths.RECOVER_LINK)} || exit 33",
+        ]
+    if init_system == "sysvinit":
+        name = paths.RECOVER_INIT.rsplit("/", 1)[1]
+        return [
+            "umask 022",
+            f"printf %s {_q(_b64(RECOVER_INIT_SCRIPT))} | base64 -d > {_q(paths.RECOVER_INIT + '.tmp')}"
+            f" && chmod 755 {_q(paths.RECOVER_INIT + '.tmp')}"
+            f" && mv -f {_q(paths.RECOVER_INIT + '.tmp')} {_q(paths.RECOVER_INIT)} || exit 33",
+            f"update-rc.d {name} defaults >/dev/null 2>&1 || exit 33",
+        ]
+    return []
+
+
 @dataclass(frozen=True)
 class OriginalSource:
     """Where the recorded original daemon.json comes from: the host's file as it is, or given content."""
@@ -569,24 +632,23 @@ def setup_script(original: OriginalSource | None, init_system: str) -> str:
             " || fail 'could not put the record in place'",
             "fi",
         ]
-    if init_system == "systemd":
-        lines += [
-            f"printf %s {_q(_b64(RECOVER_SCRIPT))} | base64 -d > {_q(paths.RECOVER_SCRIPT)} || exit 33",
-            "umask 022",
-            f"mkdir -p {_q(paths.RECOVER_LINK.rsplit('/', 1)[0])}",
-            f"printf %s {_q(_b64(RECOVER_UNIT))} | base64 -d > {_q(paths.RECOVER_UNIT + '.tmp')}"
-            f" && mv -f {_q(paths.RECOVER_UNIT + '.tmp')} {_q(paths.RECOVER_UNIT)} || exit 33",
-            f"ln -sf {_q(paths.RECOVER_UNIT)} {_q(paths.RECOVER_LINK)} || exit 33",
-        ]
+    if init_system in SUPPORTED_INITS:
+        lines.append(
+            f"printf %s {_q(_b64(RECOVER_SCRIPT))} | base64 -d > {_q(paths.RECOVER_SCRIPT)} || exit 33"
+        )
+        lines += _recovery_hook(init_system)
     lines.append("echo ready")
     return "\n".join(lines) + "\n"
 
 
 def forget_script() -> str:
     """The last step of destroy: our recovery hook and state directory go, record last."""
+    name = paths.RECOVER_INIT.rsplit("/", 1)[1]
     return (
         f"rm -f {_q(paths.RECOVER_LINK)} {_q(paths.RECOVER_UNIT)}\n"
         "if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi\n"
+        f"if [ -f {_q(paths.RECOVER_INIT)} ]; then rm -f {_q(paths.RECOVER_INIT)};"
+        f" update-rc.d {name} remove >/dev/null 2>&1; fi\n"
         f"rm -rf {_q(paths.TXN_DIR)} {_q(paths.LAST_STATUS)} {_q(paths.RECOVER_SCRIPT)}"
         f" {_q(paths.LOCK_OWNER)} {_q(paths.LOCK)}\n"
         f"rm -rf {_q(paths.ORIGINAL_DIR)}\n"

@@ -20,10 +20,22 @@ if [ -d /run/systemd/system ]; then echo systemd
 elif command -v rc-service >/dev/null 2>&1; then echo openrc
 else echo sysvinit; fi
 m dockerd; command -v dockerd 2>/dev/null
-m active; systemctl is-active docker 2>/dev/null || true
-m main-pid; systemctl show -p MainPID --value docker 2>/dev/null || true
-m unit
-frag=$(systemctl show -p FragmentPath --value docker 2>/dev/null); [ -n "$frag" ] && cat "$frag" 2>/dev/null
+if [ -d /run/systemd/system ]; then
+  m active; systemctl is-active docker 2>/dev/null || true
+  m main-pid; systemctl show -p MainPID --value docker 2>/dev/null || true
+  m unit
+  frag=$(systemctl show -p FragmentPath --value docker 2>/dev/null); [ -n "$frag" ] && cat "$frag" 2>/dev/null
+else
+  m active
+  if [ -x /etc/init.d/docker ]; then
+    /etc/init.d/docker status >/dev/null 2>&1
+    case $? in 0) echo active ;; 1) echo failed ;; *) echo inactive ;; esac
+  fi
+  m main-pid; /etc/init.d/docker status >/dev/null 2>&1 && cat /var/run/docker.pid 2>/dev/null
+  m unit
+fi
+m init-script-hosts; grep -lE -- '[[:space:]](-H|--host)([[:space:]=]|$)' /etc/init.d/docker 2>/dev/null
+m init-defaults; grep -E '^[[:space:]]*(export[[:space:]]+)?DOCKER_OPTS=' {paths.INIT_DEFAULTS} 2>/dev/null
 m foreign-exec-start
 for f in {paths.DROPIN_DIR}/*.conf; do
   [ -f "$f" ] && [ "$f" != "{paths.DROPIN}" ] && grep -q '^ExecStart=' "$f" && echo "$f"
@@ -54,7 +66,9 @@ if [ -e {paths.LOCK} ] && ! flock -n {paths.LOCK} true 2>/dev/null; then
 fi
 m txn; for s in {paths.TXN_DIR}/*/status; do [ -f "$s" ] && cat "$s"; done
 m last; cat {paths.LAST_STATUS} 2>/dev/null
-m recover-hook; [ -f {paths.RECOVER_UNIT} ] && [ -f {paths.RECOVER_SCRIPT} ] && echo present
+m recover-hook
+{{ [ -f {paths.RECOVER_UNIT} ] || [ -f {paths.RECOVER_INIT} ]; }} && [ -f {paths.RECOVER_SCRIPT} ] &&
+  echo present
 m end
 """
 
@@ -83,6 +97,10 @@ class HostFacts:
     active: str = ""
     main_pid: int = 0
     unit_text: str = ""
+    init_script_hosts: bool = False
+    """Without systemd: /etc/init.d/docker passes -H/--host to dockerd itself."""
+    init_defaults_opts: str = ""
+    """Without systemd: the DOCKER_OPTS line(s) of /etc/default/docker that the init script reads."""
     foreign_exec_start: tuple[str, ...] = ()
     sha256: dict[str, str] = field(default_factory=dict)
     daemon_json: str | None = None
@@ -138,6 +156,8 @@ def parse(text: str) -> HostFacts:
         active=sections.get("active", "").strip(),
         main_pid=int(pid) if pid.isdigit() else 0,
         unit_text=sections.get("unit", ""),
+        init_script_hosts=bool(sections.get("init-script-hosts", "").strip()),
+        init_defaults_opts=sections.get("init-defaults", "").strip(),
         foreign_exec_start=tuple(sections.get("foreign-exec-start", "").split()),
         sha256=sha,
         daemon_json=_decode_file(sections.get("daemon-json", "absent")),

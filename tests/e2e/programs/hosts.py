@@ -91,5 +91,6 @@ for h in hosts:
             "host_key_fingerprint": host.host_key_fingerprint,
             "installed_docker": host.installed_docker,
             "os": host.os,
+            "init_system": host.init_system,
         },
     )

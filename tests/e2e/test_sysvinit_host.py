@@ -1,0 +1,112 @@
+"""DockerHost on a host whose PID 1 is sysvinit (sysvinit-core): real pulumi, real docker over TLS.
+
+Listen addresses go into daemon.json (Debian's /etc/init.d/docker passes no -H), the daemon restarts
+through /etc/init.d/docker, the boot-time recovery hook is an init script ordered before docker.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .test_docker_host import client, daemon_json, entry, host_stack, on_host
+from .test_faults import CONFIRM, held, labels, last_status, served_labels, set_stage
+
+pytestmark = pytest.mark.e2e
+
+RECOVER_INIT = "/etc/init.d/pulumi-docker-machine-recover"
+
+
+def main_pid(host) -> str:
+    assert on_host(host, "/etc/init.d/docker status >/dev/null 2>&1 && echo running") == "running"
+    return on_host(host, "cat /var/run/docker.pid")
+
+
+def test_sysvinit_host_lifecycle(pulumi_stack, test_hosts, tmp_path):
+    host = test_hosts.one(init="sysvinit")
+    assert on_host(host, "cat /proc/1/comm") == "init" and on_host(
+        host, "test -d /run/systemd/system || echo no"
+    )
+    on_host(host, "printf '{\"debug\": true}\\n' > /etc/docker/daemon.json && /etc/init.d/docker restart")
+    original = daemon_json(host)
+    name = entry(host)["name"]
+    stack = host_stack(pulumi_stack, [entry(host)], {"labels": ["stage=one"]})
+
+    stack.up()
+    out = stack.outputs()[name]
+    assert out["init_system"] == "sysvinit"
+    url = out["docker_host"]
+    docker = client(stack, tmp_path)
+    assert docker.text(url, "info", "--format", "{{.Name}}") == host.name
+    settings = json.loads(daemon_json(host))
+    assert settings["hosts"] == ["unix:///var/run/docker.sock", "tcp://0.0.0.0:2376"]
+    assert settings["debug"] is True  # the host's own setting kept
+    assert on_host(host, "ls /etc/systemd/system/docker.service.d 2>/dev/null || echo none") == "none"
+    assert on_host(host, f"ls /etc/rc2.d | grep -c pulumi-docker-machine-recover && test -x {RECOVER_INIT}")
+    pid = main_pid(host)
+    assert out["daemon_pid"] == int(pid)
+
+    stack.up("--expect-no-changes")
+    assert main_pid(host) == pid
+
+    stack.config_set("daemon", json.dumps({"labels": ["stage=two"]}))
+    stack.up()
+    changed_pid = main_pid(host)
+    assert changed_pid != pid
+    assert "stage=two" in docker.text(url, "info", "--format", "{{json .Labels}}")
+
+    # Docker 20.10 cannot validate: dockerd fails to start on it, the agent restores the files and restarts.
+    stack.config_set("daemon", json.dumps({"labels": ["stage=two"], "extra": {"log-level": "loudest"}}))
+    failed = stack.up(expect_fail=True)
+    said = failed.stdout + failed.stderr
+    assert "previous files restored" in said and "loudest" in said, said[-3000:]
+    assert "loudest" not in daemon_json(host)
+    assert "stage=two" in docker.text(url, "info", "--format", "{{json .Labels}}")
+    stack.config_set("daemon", json.dumps({"labels": ["stage=two"]}))
+
+    # A setting this init system cannot take is refused for that setting, before anything changes.
+    stack.config_set("daemon", json.dumps({"labels": ["stage=two"], "environment": {"X": "1"}}))
+    refused = stack.up(expect_fail=True)
+    assert "daemon.environment" in refused.stdout + refused.stderr
+    assert main_pid(host) != "" and "X" not in on_host(host, "cat /etc/default/docker")
+    stack.config_set("daemon", json.dumps({"labels": ["stage=two"]}))
+
+    on_host(host, "sed -i 's/stage=two/stage=edited/' /etc/docker/daemon.json && rm /etc/docker/ca.pem")
+    drifted = stack.preview("--refresh", "--diff")
+    assert "/etc/docker/daemon.json" in drifted.stdout and "changed on host" in drifted.stdout
+    assert "/etc/docker/ca.pem" in drifted.stdout and "missing on host" in drifted.stdout
+    stack.up("--refresh")
+    assert "stage=edited" not in daemon_json(host)
+    assert "stage=two" in docker.text(url, "info", "--format", "{{json .Labels}}")
+    stack.preview("--refresh", "--expect-no-changes")
+
+    stack.destroy()
+    assert daemon_json(host) == original
+    main_pid(host)
+    assert on_host(host, "docker version --format '{{.Server.Version}}'").startswith("20.10")
+    assert on_host(host, "ls /etc/docker | grep -c pem || true") == "0"
+    assert on_host(host, "ss -ltn | grep -c ':2376 ' || true") == "0"
+    assert on_host(host, "ls /etc/rc*.d | grep -c pulumi-docker-machine || true") == "0"
+    assert on_host(host, f"test -e {RECOVER_INIT} || echo gone") == "gone"
+
+
+def test_sysvinit_power_cut_before_confirmation_boots_on_the_old_configuration(
+    pulumi_stack, test_hosts, tmp_path
+):
+    host = test_hosts.one(init="sysvinit")
+    stack = host_stack(pulumi_stack, [entry(host, confirm_timeout=CONFIRM)], {"labels": ["stage=old"]})
+    stack.up()
+    set_stage(stack, "new")
+    with held(stack, "waiting", tmp_path) as run:
+        run.hit()
+        assert "stage=new" in labels(host)  # the new files are in place, unconfirmed
+        host = host.reboot()
+        run.release()
+        code, out = run.finish()
+    assert code != 0 and "interrupted" in out
+    assert last_status(host)["state"] == "rolled-back"
+    main_pid(host)
+    assert "stage=old" in served_labels(host)
+    stack.up()
+    assert "stage=new" in served_labels(host)
