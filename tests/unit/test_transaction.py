@@ -268,3 +268,52 @@ def test_wait_keeps_the_final_status_it_read_when_the_agent_exits_meanwhile(root
     (root.bin / "flock").chmod(0o755)
     final = root.wait(t.id)
     assert (final.id, final.state) == (t.id, "confirmed")
+
+
+def _sysvinit(root: Root) -> Path:
+    """A stub /etc/init.d/docker (LSB status codes) and update-rc.d that logs its arguments."""
+    running = root.dir / "RUNNING"
+    script = root.path("/etc/init.d/docker")
+    script.parent.mkdir(parents=True, exist_ok=True)
+    script.write_text(
+        '#!/bin/sh\ncase "$1" in\n'
+        f"  start) echo x >> {root.restarts}; [ -e {root.fail} ] || touch {running} ;;\n"
+        f"  stop) rm -f {running} ;;\n"
+        f"  status) [ -e {running} ] && exit 0; [ -e {root.fail} ] && exit 1; exit 3 ;;\n"
+        "esac\n"
+    )
+    script.chmod(0o755)
+    calls = root.dir / "update-rc.d.calls"
+    (root.bin / "update-rc.d").write_text(f'#!/bin/sh\necho "$*" >> {calls}\n')
+    (root.bin / "update-rc.d").chmod(0o755)
+    return calls
+
+
+def test_sysvinit_restarts_through_the_init_script_and_rolls_back_a_daemon_that_dies(root: Root) -> None:
+    _sysvinit(root)
+    root.path(paths.DAEMON_JSON).write_text("old\n")
+    t = txn(Entry("dir", paths.DOCKER_DIR), *NEW)
+    root.run(transaction.begin_script(t, "sysvinit"))
+    assert root.wait(t.id, "waiting").state == "waiting" and root.restart_count == 1
+    root.run(transaction.signal_script(t.id, True))
+    assert root.wait(t.id).state == "confirmed"
+
+    root.fail.touch()  # the next daemon dies at start: status says "dead, pidfile left" (1)
+    bad = txn(*transaction.file_entries({paths.DAEMON_JSON: ('{"labels": []}\n', 0o644)}))
+    root.run(transaction.begin_script(bad, "sysvinit"))
+    final = root.wait(bad.id)
+    assert final.state == "rolled-back" and "previous files restored" in final.reason
+    assert root.path(paths.DAEMON_JSON).read_text() == '{"tls": true}\n'
+    assert root.restart_count == 3  # the change, the failed one, the rollback
+
+
+def test_sysvinit_recovery_hook_is_an_init_script_before_docker_and_goes_with_forget(root: Root) -> None:
+    calls = _sysvinit(root)
+    assert root.run(transaction.setup_script(OriginalSource(from_host=True), "sysvinit")).returncode == 0
+    hook = root.path(paths.RECOVER_INIT)
+    assert hook.stat().st_mode & 0o111 and "X-Start-Before:    docker" in hook.read_text()
+    assert calls.read_text() == "pulumi-docker-machine-recover defaults\n"
+    assert not root.path(paths.RECOVER_UNIT).exists()
+    subprocess.run(["sh", "-n", str(hook)], check=True)
+    root.run(transaction.forget_script())
+    assert not hook.exists() and calls.read_text().endswith("pulumi-docker-machine-recover remove\n")
