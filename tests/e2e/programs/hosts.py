@@ -78,6 +78,7 @@ for h in hosts:
             client_key_pem=client.private_key_pem,
             daemon=daemon.settings,
             install_method=h.get("install_method"),
+            install_command=h.get("install_command"),
             uninstall_on_delete=h.get("uninstall_on_delete"),
             confirm_timeout=h.get("confirm_timeout"),
         ),
