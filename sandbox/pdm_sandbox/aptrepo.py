@@ -32,7 +32,10 @@ from .procs import alive, all_pids, cmdline, terminate
 from .shell import log, run
 
 RECIPE_VERSION = "1"
-DEFAULT_PORT = 8231
+DEFAULT_PORT = 8232
+"""Earlier sandbox versions served one repository on 8231 (`--bind ADDR`, state key `aptrepo`); other
+sessions may still run that code on this machine. This server keeps out of its way: another port, its
+own state key (`aptrepos`) and `--bind=ADDR`, which the earlier sweep does not take for its own."""
 
 
 def repo_key(base_recipe: str, packages: tuple[str, ...]) -> str:
@@ -151,7 +154,7 @@ def start_server(repo: Path, address: str, port: int, log_path: Path) -> int:
     once it answers."""
     with open(log_path, "ab") as logfh:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "http.server", "--bind", address, "--directory", str(repo), str(port)],
+            [sys.executable, "-m", "http.server", f"--bind={address}", "--directory", str(repo), str(port)],
             stdin=subprocess.DEVNULL,
             stdout=logfh,
             stderr=logfh,
@@ -174,7 +177,7 @@ def start_server(repo: Path, address: str, port: int, log_path: Path) -> int:
 def is_server(pid: int, address: str) -> bool:
     """Whether `pid` is a repository server of ours (an http.server bound to the bridge address)."""
     argv = cmdline(pid)
-    return "http.server" in argv and address in argv and alive(pid)
+    return "http.server" in argv and f"--bind={address}" in argv and alive(pid)
 
 
 def find_servers(address: str) -> list[int]:

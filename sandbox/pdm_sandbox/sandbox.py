@@ -184,7 +184,7 @@ class Sandbox:
                 raise result
         removed += [f"host {n} (nspawn pid {r.get('pid')})" for n, r in stale.items()]
         with self.store.edit() as state:
-            server = state.get("aptrepo") or {}
+            server = state.get("aptrepos") or {}
             removed += sweep_orphans(state["hosts"], self.hosts_dir, server.get("pid"))
             self._write_ssh_files(state)
         removed += self._release_shared()
@@ -383,14 +383,14 @@ class Sandbox:
         network.ensure_bridge(network.NETWORKS["public"])
         with self.store.edit() as state:
             aptrepo.link_repo(serve_root, _repo_name(release, init), repo)
-            server = state.get("aptrepo") or {}
+            server = state.get("aptrepos") or {}
             running = bool(server.get("pid")) and aptrepo.is_server(server["pid"], address)
             if running and server.get("repo") == str(serve_root):
                 return
             if running:
                 aptrepo.stop_server(server["pid"])
             pid = aptrepo.start_server(serve_root, address, self.apt_port, self.state_dir / "aptrepo.log")
-            state["aptrepo"] = {
+            state["aptrepos"] = {
                 "pid": pid,
                 "address": address,
                 "port": self.apt_port,
@@ -404,11 +404,11 @@ class Sandbox:
         with self.store.edit() as state:
             if state["hosts"]:
                 return removed
-            server = state.get("aptrepo") or {}
+            server = state.get("aptrepos") or {}
             if server.get("pid") and aptrepo.is_server(server["pid"], server["address"]):
                 aptrepo.stop_server(server["pid"])
                 removed.append(f"apt repository server pid {server['pid']}")
-            state["aptrepo"] = None
+            state["aptrepos"] = None
             removed += network.remove_bridges()
         return removed
 

@@ -15,7 +15,7 @@ State = dict[str, Any]
 
 
 def _empty() -> State:
-    return {"version": 1, "hosts": {}, "aptrepo": None}
+    return {"version": 1, "hosts": {}, "aptrepos": None}
 
 
 class StateStore:
