@@ -6,7 +6,8 @@
   (it then leaves them to the system); a `noauto` line says so, and nothing mounts it.
 - The controllers nspawn mounts are read-only: an rcS script remounts them read-write before docker.
 - No gettys: a container has no ttys for them (they would respawn forever).
-- nspawn must give PID 1 SIGINT to stop it (sysvinit ignores systemd's SIGRTMIN+3).
+- nspawn must give PID 1 SIGINT to stop it (sysvinit ignores systemd's SIGRTMIN+3), and run /sbin/init
+  itself: trixie's minimal system has the systemd binary too, which `nspawn -b` would prefer.
 - This machine's root cannot raise resource limits (no CAP_SYS_RESOURCE), so the `ulimit` lines of the
   image's /etc/init.d/docker (run under `set -e`) fall back to what they get: `|| true`. On a real host
   the script is Debian's, unchanged.

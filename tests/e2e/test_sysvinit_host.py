@@ -12,6 +12,7 @@ import pytest
 
 from .test_docker_host import client, daemon_json, entry, host_stack, on_host
 from .test_faults import CONFIRM, held, labels, last_status, served_labels, set_stage
+from .test_host_matrix import ENGINES
 
 pytestmark = pytest.mark.e2e
 
@@ -23,8 +24,9 @@ def main_pid(host) -> str:
     return on_host(host, "cat /var/run/docker.pid")
 
 
-def test_sysvinit_host_lifecycle(pulumi_stack, test_hosts, tmp_path):
-    host = test_hosts.one(init="sysvinit")
+@pytest.mark.parametrize("release", ["bookworm", "trixie"])
+def test_sysvinit_host_lifecycle(release, pulumi_stack, test_hosts, tmp_path):
+    host = test_hosts.one(init="sysvinit", release=release)
     assert on_host(host, "cat /proc/1/comm") == "init" and on_host(
         host, "test -d /run/systemd/system || echo no"
     )
@@ -56,11 +58,17 @@ def test_sysvinit_host_lifecycle(pulumi_stack, test_hosts, tmp_path):
     assert changed_pid != pid
     assert "stage=two" in docker.text(url, "info", "--format", "{{json .Labels}}")
 
-    # Docker 20.10 cannot validate: dockerd fails to start on it, the agent restores the files and restarts.
+    # Docker 26 validates first and never restarts on it; 20.10 cannot: dockerd fails to start on it, and
+    # the agent restores the files and restarts.
     stack.config_set("daemon", json.dumps({"labels": ["stage=two"], "extra": {"log-level": "loudest"}}))
     failed = stack.up(expect_fail=True)
     said = failed.stdout + failed.stderr
-    assert "previous files restored" in said and "loudest" in said, said[-3000:]
+    assert "loudest" in said, said[-3000:]
+    if release == "trixie":
+        assert "dockerd --validate refused the new daemon.json, nothing was changed" in said
+        assert main_pid(host) == changed_pid
+    else:
+        assert "previous files restored" in said
     assert "loudest" not in daemon_json(host)
     assert "stage=two" in docker.text(url, "info", "--format", "{{json .Labels}}")
     stack.config_set("daemon", json.dumps({"labels": ["stage=two"]}))
@@ -84,7 +92,7 @@ def test_sysvinit_host_lifecycle(pulumi_stack, test_hosts, tmp_path):
     stack.destroy()
     assert daemon_json(host) == original
     main_pid(host)
-    assert on_host(host, "docker version --format '{{.Server.Version}}'").startswith("20.10")
+    assert on_host(host, "docker version --format '{{.Server.Version}}'").startswith(ENGINES[release])
     assert on_host(host, "ls /etc/docker | grep -c pem || true") == "0"
     assert on_host(host, "ss -ltn | grep -c ':2376 ' || true") == "0"
     assert on_host(host, "ls /etc/rc*.d | grep -c pulumi-docker-machine || true") == "0"
