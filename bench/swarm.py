@@ -24,8 +24,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pulumi_docker_machine.sandbox import Sandbox  # noqa: E402
-from pulumi_docker_machine.sandbox.sandbox import HostSpec  # noqa: E402
+from pdm_sandbox import Sandbox  # noqa: E402
+from pdm_sandbox.sandbox import HostSpec  # noqa: E402
 
 from tests.e2e.pulumi_cli import Stack  # noqa: E402
 
