@@ -20,7 +20,7 @@ def test_fleet_bench_small(sandbox, tmp_path):
             sys.executable,
             str(PROJECT_ROOT / "bench" / "fleet.py"),
             "--sizes",
-            "1,2",
+            "2",
             "--runs",
             "1",
             "--cert-seconds",
@@ -38,6 +38,7 @@ def test_fleet_bench_small(sandbox, tmp_path):
     print(proc.stdout)
     assert "| N | empty up s |" in proc.stdout and "| ed25519 |" in proc.stdout
     results = json.loads(out.read_text())
+    assert [row["n"] for row in results["fleet"]] == [2]  # the loop below cannot pass on no rows
     for row in results["fleet"]:
         assert row["preview_conns"] == 0  # a plain preview reads only the state
         assert row["noop_conns"] == 0  # so does a no-op up

@@ -17,6 +17,7 @@ from .tls_client import DockerTLS, tiny_image_tar
 pytestmark = pytest.mark.e2e
 
 PROGRAM = (Path(__file__).parent / "programs" / "hosts.py").read_text()
+KEY_TYPES_PROGRAM = (Path(__file__).parent / "programs" / "key_types.py").read_text()
 
 
 def entry(host: Any, **extra: Any) -> dict[str, Any]:
@@ -210,17 +211,20 @@ def test_destroy_gives_the_host_back(pulumi_stack, test_hosts, tmp_path):
 
 
 def test_every_key_type_is_accepted_by_a_real_daemon(pulumi_stack, test_hosts, tmp_path):
-    host = test_hosts.one()
-    stack = host_stack(pulumi_stack, [entry(host)])
-    name = entry(host)["name"]
-    for key_type in ("ecdsa-p256", "ecdsa-p384", "rsa-2048", "rsa-3072", "rsa-4096", "ed25519"):
-        stack.config_set("key_type", key_type)
-        stack.up()
-        docker = client(stack, tmp_path / key_type)
-        url = stack.outputs()[name]["docker_host"]
-        assert docker.text(url, "version", "--format", "{{.Server.Os}}") == "linux", key_type
+    """One host per key type, provisioned in one `up`: CA, server and client certificate of that type."""
+    key_types = ("ecdsa-p256", "ecdsa-p384", "rsa-2048", "rsa-3072", "rsa-4096", "ed25519")
+    hosts = dict(zip(key_types, test_hosts(len(key_types)), strict=True))
+    stack = pulumi_stack(KEY_TYPES_PROGRAM, name="keytypes")
+    entries = [{"name": k, "key_type": k, "ip": h.address, "key_file": h.key_path} for k, h in hosts.items()]
+    stack.config_set("hosts", json.dumps(entries))
+    stack.up("--parallel", "8")
+    outputs = stack.outputs(show_secrets=True)
+    for key_type, host in hosts.items():
+        out = outputs[key_type]
+        docker = DockerTLS(tmp_path / key_type, out["ca_pem"], out["cert_pem"], out["key_pem"])
+        assert docker.text(out["docker_host"], "info", "--format", "{{.Name}}") == host.name, key_type
         served = subprocess.run(
-            ["openssl", "s_client", "-connect", url.removeprefix("tcp://"), "-brief"],
+            ["openssl", "s_client", "-connect", out["docker_host"].removeprefix("tcp://"), "-brief"],
             input="",
             capture_output=True,
             text=True,

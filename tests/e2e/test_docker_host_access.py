@@ -118,12 +118,15 @@ def test_bad_input_fails_at_preview_and_changes_nothing(pulumi_stack, test_hosts
         ([entry(host)], {"tls_port": 99999}, "tls_port"),
         ([entry(host, ip="not an address!", sans=[host.address])], {}, "connection.host"),
     ]
+    stack = host_stack(pulumi_stack, [entry(host)])  # one stack, its config changed per case
     for hosts, daemon, message in cases:
-        stack = host_stack(pulumi_stack, hosts, daemon)
+        stack.config_set("hosts", json.dumps(hosts))
+        stack.config_set("daemon", json.dumps(daemon))
         failed = stack.preview(expect_fail=True)
         assert message in failed.stdout + failed.stderr, (message, failed.stdout[-3000:])
     # Certificates are only known at apply: a SAN that misses the host fails before the host is touched.
-    stack = host_stack(pulumi_stack, [entry(host, sans=["10.99.99.99"])])
+    stack.config_set("hosts", json.dumps([entry(host, sans=["10.99.99.99"])]))
+    stack.config_set("daemon", "{}")
     before = docker_setup(host)
     failed = stack.up(expect_fail=True)
     assert "does not cover the host's address" in failed.stdout
