@@ -267,8 +267,9 @@ def test_client_files_and_context_drift_is_repaired(pulumi_stack, test_hosts, tm
     machine_dir = tmp_path / "store" / "machines" / "drifty"
     (machine_dir / "key.pem").unlink()
     assert run(stack, "docker", "context", "rm", "--force", "drifty").returncode == 0
-    stack.preview("--expect-no-changes")  # a plain preview reads only the state
-    drifted = stack.preview("--refresh", "--diff").stdout
+    # The example refreshes first (`refresh: always`); without that, a preview reads only the state.
+    stack.preview("--refresh=false", "--expect-no-changes")
+    drifted = stack.preview("--diff").stdout
     assert "key.pem" in drifted and "docker context" in drifted
     stack.up("--refresh")
     assert (machine_dir / "key.pem").stat().st_mode & 0o777 == 0o600
