@@ -146,6 +146,14 @@ def stage_stack(pulumi_stack: Any, host: Any, stage: str, **extra: Any) -> Stack
     )
 
 
+def old_then_new(pulumi_stack: Any, host: Any) -> Stack:
+    """A stack applied with `stage=old`, its config already changed to `stage=new`."""
+    stack = stage_stack(pulumi_stack, host, "old")
+    stack.up()
+    set_stage(stack, "new")
+    return stack
+
+
 def preset_original(host: Any) -> None:
     on_host(
         host,
@@ -203,9 +211,7 @@ def test_pulumi_killed_mid_create_then_recreated_keeps_the_original(pulumi_stack
 def test_pulumi_killed_mid_update_rolls_back_by_itself_and_up_converges(pulumi_stack, test_hosts, tmp_path):
     host = test_hosts.one()
     preset_original(host)
-    stack = stage_stack(pulumi_stack, host, "old")
-    stack.up()
-    set_stage(stack, "new")
+    stack = old_then_new(pulumi_stack, host)
     for step in ("started", "waiting"):
         with held(stack, step, tmp_path) as run:
             run.hit()
@@ -223,9 +229,7 @@ def test_pulumi_killed_mid_update_rolls_back_by_itself_and_up_converges(pulumi_s
 def test_an_orphaned_provider_does_not_confirm(pulumi_stack, test_hosts, tmp_path):
     """Issue 10, case 3: pulumi dies, its provider keeps running; it must roll back, not finish the job."""
     host = test_hosts.one()
-    stack = stage_stack(pulumi_stack, host, "old")
-    stack.up()
-    set_stage(stack, "new")
+    stack = old_then_new(pulumi_stack, host)
     with held(stack, "waiting", tmp_path) as run:
         provider = run.hit()
         run.kill_pulumi_only()
@@ -278,9 +282,7 @@ def test_dropped_ssh_sessions_are_survived_and_a_lasting_outage_rolls_back(
 def test_a_power_cut_before_confirmation_boots_on_the_old_configuration(pulumi_stack, test_hosts, tmp_path):
     host = test_hosts.one()
     preset_original(host)
-    stack = stage_stack(pulumi_stack, host, "old")
-    stack.up()
-    set_stage(stack, "new")
+    stack = old_then_new(pulumi_stack, host)
     with held(stack, "waiting", tmp_path) as run:
         run.hit()
         host = host.reboot()  # the new files are in place, unconfirmed
@@ -304,9 +306,7 @@ def test_a_power_cut_before_confirmation_boots_on_the_old_configuration(pulumi_s
 
 def test_dockerd_killed_right_after_its_restart(pulumi_stack, test_hosts, tmp_path):
     host = test_hosts.one()
-    stack = stage_stack(pulumi_stack, host, "old")
-    stack.up()
-    set_stage(stack, "new")
+    stack = old_then_new(pulumi_stack, host)
     with held(stack, "waiting", tmp_path) as run:
         run.hit()
         on_host(host, "kill -KILL $(systemctl show -p MainPID --value docker)")

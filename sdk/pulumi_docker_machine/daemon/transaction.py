@@ -142,7 +142,14 @@ pdm_restart() {
 } 9>&-
 pdm_active() { systemctl is-active -q docker; }
 pdm_failed() { systemctl is-failed -q docker; }
-pdm_log() { journalctl -u docker -n 25 --no-pager -o cat 2>/dev/null | grep -v '^$' | tail -n 12; }
+pdm_log() {
+  # dockerd's own lines first: systemd's restart cycles can push them out of the unit's tail.
+  said=$(journalctl _SYSTEMD_UNIT=docker.service _COMM=dockerd -n 12 --no-pager -o cat 2>/dev/null |
+    grep -v '^$')
+  [ -n "$said" ] ||
+    said=$(journalctl -u docker -n 25 --no-pager -o cat 2>/dev/null | grep -v '^$' | tail -n 12)
+  printf '%s\n' "$said"
+}
 """
 
 # sysvinit: Debian's /etc/init.d/docker (start-stop-daemon, LSB status codes: 0 running, 1 dead with its
