@@ -84,8 +84,8 @@ def apply(
     engine: tlsprobe.Engine | None = None
     final: Status | None = None
     txn_id = ""
+    verify = bool(spec.client_cert_pem and spec.client_key_pem)
     if change.restart:
-        verify = bool(spec.client_cert_pem and spec.client_key_pem)
         txn = Transaction(
             id=new_transaction_id(),
             entries=change.entries,
@@ -106,7 +106,7 @@ def apply(
                 # A first touch that ended cleanly without a change: leave no record or hook behind.
                 host.forget()
             raise
-    elif spec.client_cert_pem and spec.client_key_pem:
+    elif verify:
         progress(f"checking TLS on {spec.advertised_address}:{spec.daemon.tls_port}")
         engine = _checked(host, spec, tls_check)
     after = host.probe() if change.restart else facts
@@ -229,10 +229,7 @@ def _run(
     try:
         engine = tls_check(host, spec)
     except tlsprobe.TLSProbeError as exc:
-        reason = (
-            f"TLS endpoint {spec.docker_host} did not answer /_ping and /version with the client"
-            f" certificate: {exc}"
-        )
+        reason = _unanswered(spec, exc)
         host.signal(txn.id, confirm=False, reason=reason)
         final = host.wait(txn.id, (), SIGNAL_TIMEOUT)
         raise ChangeNotAppliedError(spec.connection.label, final.state, final.reason or reason) from exc
@@ -259,9 +256,15 @@ def _checked(host: HostIO, spec: HostSpec, tls_check: TLSCheck) -> tlsprobe.Engi
         return tls_check(host, spec)
     except tlsprobe.TLSProbeError as exc:
         raise DockerMachineError(
-            f"{spec.connection.label}: TLS endpoint {spec.docker_host} did not answer /_ping and /version"
-            f" with the client certificate: {exc}; nothing was changed"
+            f"{spec.connection.label}: {_unanswered(spec, exc)}; nothing was changed"
         ) from exc
+
+
+def _unanswered(spec: HostSpec, exc: tlsprobe.TLSProbeError) -> str:
+    return (
+        f"TLS endpoint {spec.docker_host} did not answer /_ping and /version with the client"
+        f" certificate: {exc}"
+    )
 
 
 def _refuse_unless(host: HostIO, status: Status, wanted: str, txn_id: str) -> None:

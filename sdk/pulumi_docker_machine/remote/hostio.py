@@ -90,8 +90,7 @@ class SshHost:
         if result.exit_code == -1:
             # Cut off while starting (no exit status): reconnect; the next wait tells whether it runs.
             self.cut_while_starting = result.stderr.strip()[-300:] or "no exit status"
-            self.session.transport.close()
-            self.session = Session(self.spec, self.pins)
+            self._reconnect()
             return
         if result.exit_code == transaction.EXIT_BUSY:
             raise HostBusyError(self.label, result.stderr.strip().rpartition("lock: ")[2] or "unknown")
@@ -150,6 +149,9 @@ class SshHost:
         except (ConnectError, RemoteCommandError) as exc:
             if isinstance(exc, RemoteCommandError) and exc.exit_code != -1:
                 raise
-            self.session.transport.close()
-            self.session = Session(self.spec, self.pins)
+            self._reconnect()
             return call()
+
+    def _reconnect(self) -> None:
+        self.session.transport.close()
+        self.session = Session(self.spec, self.pins)
