@@ -12,7 +12,7 @@ import pytest
 
 from .test_docker_host import client, daemon_json, entry, host_stack, on_host
 from .test_faults import CONFIRM, held, labels, last_status, served_labels, set_stage
-from .test_host_matrix import ENGINES
+from .test_host_matrix import ENGINES, VALIDATES, drift_and_repair, noop_change_and_refused_setting
 
 pytestmark = pytest.mark.e2e
 
@@ -46,32 +46,10 @@ def test_sysvinit_host_lifecycle(release, pulumi_stack, test_hosts, tmp_path):
     assert settings["debug"] is True  # the host's own setting kept
     assert on_host(host, "ls /etc/systemd/system/docker.service.d 2>/dev/null || echo none") == "none"
     assert on_host(host, f"ls /etc/rc2.d | grep -c pulumi-docker-machine-recover && test -x {RECOVER_INIT}")
-    pid = main_pid(host)
-    assert out["daemon_pid"] == int(pid)
+    assert out["daemon_pid"] == int(main_pid(host))
 
-    stack.up("--expect-no-changes")
-    assert main_pid(host) == pid
-
-    stack.config_set("daemon", json.dumps({"labels": ["stage=two"]}))
-    stack.up()
-    changed_pid = main_pid(host)
-    assert changed_pid != pid
+    noop_change_and_refused_setting(stack, host, docker, url, main_pid, release in VALIDATES)
     assert "stage=two" in docker.text(url, "info", "--format", "{{json .Labels}}")
-
-    # Docker 26 validates first and never restarts on it; 20.10 cannot: dockerd fails to start on it, and
-    # the agent restores the files and restarts.
-    stack.config_set("daemon", json.dumps({"labels": ["stage=two"], "extra": {"log-level": "loudest"}}))
-    failed = stack.up(expect_fail=True)
-    said = failed.stdout + failed.stderr
-    assert "loudest" in said, said[-3000:]
-    if release == "trixie":
-        assert "dockerd --validate refused the new daemon.json, nothing was changed" in said
-        assert main_pid(host) == changed_pid
-    else:
-        assert "previous files restored" in said
-    assert "loudest" not in daemon_json(host)
-    assert "stage=two" in docker.text(url, "info", "--format", "{{json .Labels}}")
-    stack.config_set("daemon", json.dumps({"labels": ["stage=two"]}))
 
     # A setting this init system cannot take is refused for that setting, before anything changes.
     stack.config_set("daemon", json.dumps({"labels": ["stage=two"], "environment": {"X": "1"}}))
@@ -80,14 +58,7 @@ def test_sysvinit_host_lifecycle(release, pulumi_stack, test_hosts, tmp_path):
     assert main_pid(host) != "" and "X" not in on_host(host, "cat /etc/default/docker")
     stack.config_set("daemon", json.dumps({"labels": ["stage=two"]}))
 
-    on_host(host, "sed -i 's/stage=two/stage=edited/' /etc/docker/daemon.json && rm /etc/docker/ca.pem")
-    drifted = stack.preview("--refresh", "--diff")
-    assert "/etc/docker/daemon.json" in drifted.stdout and "changed on host" in drifted.stdout
-    assert "/etc/docker/ca.pem" in drifted.stdout and "missing on host" in drifted.stdout
-    stack.up("--refresh")
-    assert "stage=edited" not in daemon_json(host)
-    assert "stage=two" in docker.text(url, "info", "--format", "{{json .Labels}}")
-    stack.preview("--refresh", "--expect-no-changes")
+    drift_and_repair(stack, host, docker, url)
 
     stack.destroy()
     assert daemon_json(host) == original
