@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -173,14 +174,23 @@ def create_host_network(host: str, slot: int, networks: tuple[str, ...]) -> list
     return legs
 
 
-def destroy_host_network(host: str, veths: list[str]) -> None:
-    """Delete the host's namespace and its machine-side veths (each may already be gone)."""
-    if netns_name(host) in namespaces():
-        run(["ip", "netns", "del", netns_name(host)], check=False)
-    present = set(links())
-    for veth in veths:
-        if veth in present:
+def destroy_host_network(host: str, veths: list[str], timeout: float = 10) -> None:
+    """Delete the host's machine-side veths (each takes its peer along) and its namespace, and wait
+    until the kernel no longer lists the veths: a veth of a namespace whose last process was just
+    killed is removed asynchronously, so one pass can see it and fail to delete it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = [v for v in veths if v in set(links())]
+        for veth in left:
             run(["ip", "link", "del", veth], check=False)
+        if netns_name(host) in namespaces():
+            run(["ip", "netns", "del", netns_name(host)], check=False)
+        left = [v for v in veths if v in set(links())]
+        if not left:
+            return
+        if time.monotonic() > deadline:
+            raise SandboxError(f"{host}: veths {', '.join(left)} still present after {timeout:.0f} s")
+        time.sleep(0.2)
 
 
 def set_link(veth: str, up: bool) -> None:

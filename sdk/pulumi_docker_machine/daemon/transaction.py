@@ -133,22 +133,29 @@ def _b64(text: str) -> str:
 _SYSTEMD = r"""
 pdm_reload() { systemctl daemon-reload; }
 pdm_restart() {
-  systemctl stop docker || return 1
+  RESTARTED_AT=$(now) RESTART_STEP=
+  systemctl stop docker || { RESTART_STEP="systemctl stop docker"; return 1; }
   if systemctl cat docker.socket >/dev/null 2>&1 && [ ! -S /run/docker.sock ]; then
-    systemctl restart docker.socket || return 1
+    systemctl restart docker.socket || { RESTART_STEP="systemctl restart docker.socket"; return 1; }
   fi
   systemctl reset-failed docker 2>/dev/null
-  systemctl start docker
+  # A failed start is not final: the unit's Restart= may bring dockerd up (a transient failure on a
+  # loaded host); pdm_wait waits for active, or for systemd giving up (is-failed).
+  systemctl start docker || RESTART_STEP="systemctl start docker"
+  return 0
 } 9>&-
 pdm_active() { systemctl is-active -q docker; }
 pdm_failed() { systemctl is-failed -q docker; }
 pdm_log() {
-  # dockerd's own lines first: systemd's restart cycles can push them out of the unit's tail.
-  said=$(journalctl _SYSTEMD_UNIT=docker.service _COMM=dockerd -n 12 --no-pager -o cat 2>/dev/null |
-    grep -v '^$')
+  # systemd's verdict, then dockerd's own last lines since the restart (systemd's restart cycles can
+  # push them out of the unit's tail), without their timestamps: the status keeps 1500 characters.
+  unit=$(systemctl show docker -p ActiveState -p SubState -p Result 2>/dev/null | tr '\n' ' ')
+  since=${RESTARTED_AT:+--since=@$RESTARTED_AT}
+  said=$(journalctl _SYSTEMD_UNIT=docker.service _COMM=dockerd $since --no-pager -o cat 2>/dev/null |
+    grep -v '^$' | sed 's/^time="[^"]*" //' | tail -n 6)
   [ -n "$said" ] ||
-    said=$(journalctl -u docker -n 25 --no-pager -o cat 2>/dev/null | grep -v '^$' | tail -n 12)
-  printf '%s\n' "$said"
+    said=$(journalctl -u docker $since --no-pager -o cat 2>/dev/null | grep -v '^$' | tail -n 6)
+  printf '%s[%s] %s\n' "${RESTART_STEP:+$RESTART_STEP failed; }" "${unit% }" "$said"
 }
 """
 
