@@ -177,9 +177,17 @@ def test_renewal_window_replaces_on_preview_and_up(pulumi_stack):
 
     stack.preview("--expect-no-changes", env=_at(window - timedelta(seconds=1)))
     plan = _plan(stack, env=_at(window))
-    assert plan["server"] == ("replace", ["ready_for_renewal"]), plan
+    assert plan["server"] == ("replace", ["renewal"]), plan
     assert {plan[name][0] for name in ("ca", "other", "client")} == {"same"}, plan
     assert "+-1 to replace" in stack.preview("--diff", env=_at(window)).stdout
+    # What a person reads: the refresh (as `refresh: always` projects do) turns the line to "due", the
+    # replacement's line goes from the old certificate to the new one.
+    shown = stack.preview("--refresh", "--diff", env=_at(window)).stdout
+    day, opened = f"{not_after:%Y-%m-%d}", f"{window:%Y-%m-%d}"
+    due = f'"due: expires {day}, renewal window opened {opened}"'
+    assert f'~ renewal            : "expires {day}, renew from {opened}" => {due}' in shown, shown
+    replacement = shown.split("+-pulumi-python:dynamic/docker-machine:ServerCert")[1]
+    assert f"renewal            : {due}" in replacement, shown
 
     stack.up(env=_at(window))
     after = _serials(stack)
@@ -192,7 +200,7 @@ def test_renewal_window_replaces_on_preview_and_up(pulumi_stack):
     stack.preview("--expect-no-changes")
 
     expired = _plan(stack, env={"PULUMI_DOCKER_MACHINE_NOW": "2034-01-01T00:00:00Z"})
-    assert {name: (op, "ready_for_renewal" in reasons) for name, (op, reasons) in expired.items()} == {
+    assert {name: (op, "renewal" in reasons) for name, (op, reasons) in expired.items()} == {
         name: ("replace", True) for name in RESOURCES
     }
 

@@ -106,6 +106,43 @@ def test_check_fills_defaults_and_keeps_unknowns():
     assert result.inputs["validity_hours"] == 8760 and result.inputs["key_type"] == "ecdsa-p256"
 
 
+def test_check_plans_the_certificate_create_issues(monkeypatch, ca):
+    provider = ClientCertProvider()
+    inputs = provider.check({}, _server_inputs(ca, common_name="c", validity_hours=1000)).inputs
+    planned = {name: inputs[name] for name in ("not_after", "ready_for_renewal", "renewal")}
+    assert planned == {
+        "not_after": "2030-02-11T16:00:00Z",
+        "ready_for_renewal": False,
+        "renewal": "expires 2030-02-11, renew from 2030-01-12",
+    }
+    monkeypatch.setattr(clock, "wall_now", lambda: datetime.fromisoformat("2030-01-01T00:05:00Z"))
+    outs = provider.create(inputs).outs
+    assert {name: outs[name] for name in planned} == planned  # issued as planned, minutes later
+
+
+def test_check_describes_the_held_certificate(monkeypatch, server):
+    """With `olds` (an update keeps the certificate) the stored one; without (create, replace) a new one:
+    `pulumi preview --diff` of a renewal shows `renewal` going from the old certificate to the new."""
+    inputs, _, outs = server
+    provider = ServerCertProvider()
+    news = {key: value for key, value in inputs.items() if key not in ("not_after", "renewal")}
+    _at(monkeypatch, "2030-12-15T00:00:00Z")
+    kept = provider.check(inputs, {**news, "early_renewal_hours": 24}).inputs
+    assert kept["renewal"] == "expires 2031-01-01, renew from 2030-12-31"
+    due = provider.check(inputs, news).inputs
+    assert due["renewal"] == outs["renewal"].replace("expires", "due: expires").replace(
+        "renew from", "renewal window opened"
+    )
+    monkeypatch.setattr(clock, "wall_now", lambda: datetime.fromisoformat("2030-12-15T00:00:00Z"))
+    assert provider.check({}, news).inputs["renewal"] == "expires 2031-12-15, renew from 2031-11-15"
+    legacy = {
+        key: value
+        for key, value in inputs.items()
+        if key not in ("not_after", "ready_for_renewal", "renewal")
+    }
+    assert "renewal" not in provider.check(legacy, news).inputs  # state from before: nothing to describe
+
+
 # create
 
 
@@ -209,8 +246,8 @@ def test_diff_updates_the_renewal_window_in_place(server):
     ("now", "replaces"),
     [
         ("2030-12-01T23:59:59Z", []),
-        ("2030-12-02T00:00:00Z", ["ready_for_renewal"]),
-        ("2031-06-01T00:00:00+00:00", ["ready_for_renewal"]),
+        ("2030-12-02T00:00:00Z", ["renewal"]),
+        ("2031-06-01T00:00:00+00:00", ["renewal"]),
     ],
 )
 def test_diff_replaces_when_due_for_renewal(monkeypatch, server, now, replaces):
@@ -224,14 +261,14 @@ def test_diff_uses_the_new_renewal_window(monkeypatch, server):
     inputs, id_, outs = server
     _at(monkeypatch, "2030-10-01T00:00:00Z")
     result = ServerCertProvider().diff(id_, outs, {**inputs, "early_renewal_hours": 24 * 100})
-    assert (result.changes, result.replaces) == (True, ["ready_for_renewal"])
+    assert (result.changes, result.replaces) == (True, ["renewal"])
 
 
 def test_diff_combines_input_changes_and_renewal(monkeypatch, server):
     inputs, id_, outs = server
     _at(monkeypatch, "2031-01-01T00:00:00Z")
     result = ServerCertProvider().diff(id_, outs, {**inputs, "dns_names": ["x.example"]})
-    assert result.replaces == ["dns_names", "ready_for_renewal"]
+    assert result.replaces == ["dns_names", "renewal"]
 
 
 def test_adopted_ca_is_never_renewed_by_replacement(monkeypatch, ca):
@@ -243,9 +280,7 @@ def test_adopted_ca_is_never_renewed_by_replacement(monkeypatch, ca):
     assert provider.diff(id_, outs, inputs).changes is False
     assert provider.read(id_, outs).outs["ready_for_renewal"] is True
     generated = {name: ca[name] for name in ("common_name", "organization", "key_type", "validity_hours")}
-    assert provider.diff(ca["serial"], ca, {**generated, "early_renewal_hours": 720}).replaces == [
-        "ready_for_renewal"
-    ]
+    assert provider.diff(ca["serial"], ca, {**generated, "early_renewal_hours": 720}).replaces == ["renewal"]
 
 
 def test_diff_ca_adoption_switch_replaces(ca):
@@ -268,7 +303,12 @@ def test_update_changes_only_the_renewal_window(monkeypatch, server):
     inputs, id_, outs = server
     _at(monkeypatch, "2030-06-01T00:00:00Z")
     result = ServerCertProvider().update(id_, outs, {**inputs, "early_renewal_hours": 24 * 365})
-    assert result.outs == {**outs, "early_renewal_hours": 24 * 365, "ready_for_renewal": True}
+    assert result.outs == {
+        **outs,
+        "early_renewal_hours": 24 * 365,
+        "ready_for_renewal": True,
+        "renewal": "due: expires 2031-01-01, renewal window opened 2030-01-01",
+    }
 
 
 def test_read_returns_state_with_renewal_recomputed(monkeypatch, server):
@@ -276,7 +316,8 @@ def test_read_returns_state_with_renewal_recomputed(monkeypatch, server):
     result = ServerCertProvider().read(id_, {**outs, "__provider": "p"})
     assert result.id == id_ and result.outs == {**outs, "__provider": "p"}
     _at(monkeypatch, "2031-01-01T00:00:00Z")
-    assert ServerCertProvider().read(id_, outs).outs == {**outs, "ready_for_renewal": True}
+    due = "due: expired 2031-01-01, renewal window opened 2030-12-02"
+    assert ServerCertProvider().read(id_, outs).outs == {**outs, "ready_for_renewal": True, "renewal": due}
 
 
 def test_delete_only_forgets(server):

@@ -29,7 +29,14 @@ from pulumi_docker_machine.pki.keys import (
     private_key_to_pem,
     signature_hash,
 )
-from pulumi_docker_machine.pki.validity import BACKDATE, format_time, renewal_due, validity_window
+from pulumi_docker_machine.pki.validity import (
+    BACKDATE,
+    Renewal,
+    format_time,
+    renewal,
+    renewal_due,
+    validity_window,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -288,6 +295,37 @@ def test_is_ca_needs_key_cert_sign(keys):
 def test_renewal_due(now, due):
     not_after = datetime(2030, 7, 1, tzinfo=UTC)
     assert renewal_due(not_after, 720, now) is due
+
+
+@pytest.mark.parametrize(
+    ("now", "renewable", "expected"),
+    [
+        (
+            datetime(2030, 5, 31, 23, 59, 59, tzinfo=UTC),
+            True,
+            (False, "expires 2030-07-01, renew from 2030-06-01"),
+        ),
+        (
+            datetime(2030, 6, 1, tzinfo=UTC),
+            True,
+            (True, "due: expires 2030-07-01, renewal window opened 2030-06-01"),
+        ),
+        (
+            datetime(2030, 7, 1, tzinfo=UTC),
+            True,
+            (True, "due: expired 2030-07-01, renewal window opened 2030-06-01"),
+        ),
+        (
+            datetime(2030, 6, 2, tzinfo=UTC),
+            False,
+            (True, "expires 2030-07-01, adopted: renew it by replacing existing_cert_pem"),
+        ),
+    ],
+)
+def test_renewal_reads_as_its_reason(now, renewable, expected):
+    status = renewal(datetime(2030, 7, 1, tzinfo=UTC), 720, now, renewable)
+    assert status == Renewal(*expected)
+    assert status.due is renewal_due(datetime(2030, 7, 1, tzinfo=UTC), 720, now)
 
 
 def test_validity_window_and_format():

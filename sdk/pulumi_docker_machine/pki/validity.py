@@ -27,6 +27,34 @@ def renewal_due(not_after: datetime, early_renewal_hours: float, now: datetime) 
     return now >= not_after - timedelta(hours=early_renewal_hours)
 
 
+class Renewal(NamedTuple):
+    """Where a certificate stands in its renewal window at one moment: the flag and its reason."""
+
+    due: bool
+    text: str
+
+
+def renewal(
+    not_after: datetime, early_renewal_hours: float, now: datetime, renewable: bool = True
+) -> Renewal:
+    """The renewal status at `now`, with a line a person reads in `pulumi preview --diff`:
+    `expires 2027-11-27, renew from 2027-10-28`, or once inside the window
+    `due: expires 2027-11-27, renewal window opened 2027-10-28` (`expired` past `not_after`).
+    An adopted CA (`renewable=False`) is never renewed here: its line says so."""
+    opens = not_after - timedelta(hours=early_renewal_hours)
+    due = renewal_due(not_after, early_renewal_hours, now)
+    expiry = f"{'expired' if now >= not_after else 'expires'} {_day(not_after)}"
+    if not renewable:
+        return Renewal(due, f"{expiry}, adopted: renew it by replacing existing_cert_pem")
+    if due:
+        return Renewal(due, f"due: {expiry}, renewal window opened {_day(opens)}")
+    return Renewal(due, f"{expiry}, renew from {_day(opens)}")
+
+
+def _day(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d")
+
+
 def format_time(moment: datetime) -> str:
     """ISO 8601 in UTC with a `Z` suffix, whole seconds."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

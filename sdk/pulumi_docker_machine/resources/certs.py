@@ -119,6 +119,8 @@ class _CertificateOutputs:
     """End of validity, ISO 8601 UTC."""
     ready_for_renewal: Output[bool]
     """Whether the certificate is within `early_renewal_hours` of expiry (as of the last operation)."""
+    renewal: Output[str]
+    """The same in words: `expires 2027-11-27, renew from 2027-10-28`, or `due: ...` inside the window."""
     key_type: Output[str]
     """Key type of the certificate's key."""
     early_renewal_hours: Output[int]
