@@ -101,12 +101,28 @@ def test_a_plain_preview_shows_a_hand_edit_and_a_changed_host_key(pulumi_stack, 
     assert edit.returncode == 0, edit.stderr
     drifted = stack.preview("--diff")
     assert "/etc/docker/daemon.json" in drifted.stdout and "changed on host" in drifted.stdout
+    # Only the DockerHost changes: the client files are not listed (their inputs do not change).
+    assert _plan(stack) == {"rf": "update", "rf-client-config": "same"}
     stack.up()
     assert '"debug"' not in host.root_exec("cat /etc/docker/daemon.json").stdout
     stack.preview("--expect-no-changes")
-    host.regenerate_host_key(trust=False)
+    rebuilt = host.regenerate_host_key(trust=False)
     for refused in (stack.preview(expect_fail=True), stack.up(expect_fail=True)):
         assert "host key mismatch" in refused.stdout + refused.stderr
+    # Pinning the new key changes the client files too (known_hosts, machine.json): both listed. (The
+    # refresh would read the host with the old pin: the re-pinning run skips it.)
+    stack.config_set("host_key", rebuilt.host_public_key)
+    assert _plan(stack, "--refresh=false") == {"rf": "update", "rf-client-config": "update"}
+    stack.up("--refresh=false")
+    known = (tmp_path / "store" / "machines" / "rf" / "known_hosts").read_text()
+    assert rebuilt.host_public_key.split()[1] in known
+
+
+def _plan(stack: Stack, *args: str) -> dict[str, str]:
+    """The operation `pulumi preview --json` plans for the DockerHost and the ClientConfig."""
+    steps = stack.preview_json(*args)["steps"]
+    ops = {step["urn"].split("::")[-1]: step["op"] for step in steps if step["op"] != "refresh"}
+    return {name: ops.get(name, "same") for name in ("rf", "rf-client-config")}
 
 
 def test_ls_reports_a_stopped_host_as_unreachable(pulumi_stack, test_hosts, tmp_path):

@@ -15,7 +15,7 @@ from pulumi.dynamic import (
 )
 
 from .. import docker_context, store
-from ..diff import changed_fields
+from ..diff import changed_fields, is_unknown
 from ..spec.client import ClientConfigSpec
 from .boundary import check_result, reports_errors
 
@@ -52,6 +52,18 @@ def _write(props: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _settled(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+    """`news` with an unknown `host_key` read as the stored one while the SSH endpoint it is pinned for
+    (`ssh_host`, `ssh_port`) is unchanged. A preview that plans a DockerHost update sees all its outputs
+    unknown, but an update keeps the pinned key; a changed pin is diffed again at apply, known."""
+    endpoint = ("ssh_host", "ssh_port")
+    if is_unknown(news.get("host_key")) and all(
+        not is_unknown(news.get(f)) and news.get(f) == olds.get(f) for f in endpoint
+    ):
+        return {**news, "host_key": olds.get("host_key")}
+    return news
+
+
 class ClientConfigProvider(ResourceProvider):
     """Writes ca.pem, cert.pem, key.pem (0600) and machine.json; creates the Docker context."""
 
@@ -65,7 +77,7 @@ class ClientConfigProvider(ResourceProvider):
 
     @reports_errors
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        changed = changed_fields(olds, news, INPUT_FIELDS)
+        changed = changed_fields(olds, _settled(olds, news), INPUT_FIELDS)
         replaces = [f for f in ClientConfigSpec.replacing_fields() if f in changed]
         return DiffResult(
             changes=bool(changed or olds.get("drift")), replaces=replaces, delete_before_replace=True

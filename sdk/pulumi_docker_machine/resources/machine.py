@@ -12,6 +12,8 @@ from pulumi import Input, Output, ResourceOptions
 
 from ..errors import ValidationError
 from ..spec.cert import COMMON_NAME_MAX
+from ..spec.daemon import DEFAULT_TLS_PORT
+from ..spec.host import docker_host_url
 from ..spec.values import is_ip, machine_name
 from .certs import (
     CertificateAuthority,
@@ -71,6 +73,15 @@ def _field(connection: Any, name: str) -> Any:
 def _common_name(name: str, suffix: str) -> str:
     """`name` + `suffix` as a certificate common name, or `name` alone where that would be too long."""
     return name + suffix if len(name + suffix) <= COMMON_NAME_MAX else name
+
+
+def _tls_port(daemon: Any) -> int:
+    """The TLS port of inline daemon settings (the default when unset; a bad value is the DockerHost's
+    to report, naming `daemon.tls_port`)."""
+    port = daemon.get("tls_port") if isinstance(daemon, Mapping) else None
+    if isinstance(port, int | float) and not isinstance(port, bool) and float(port).is_integer():
+        return int(port)
+    return DEFAULT_TLS_PORT
 
 
 def _split_sans(hosts: Sequence[str | None]) -> tuple[list[str], list[str]]:
@@ -161,11 +172,25 @@ class Machine(pulumi.ComponentResource):
         )
         cert_path: Output[str] = Output.from_input("")
         if args.write_client_files:
+            # From the inputs that decide it, not the DockerHost's output: that output is unknown while
+            # a preview plans a DockerHost update, which would list the client files as changing too.
+            tls_port = (
+                args.daemon.docker_port
+                if isinstance(args.daemon, DaemonConfig)
+                else Output.from_input(daemon).apply(_tls_port)
+            )
+            client_docker_host = Output.all(host, args.address, tls_port).apply(
+                lambda v: docker_host_url(v[1] or v[0], v[2])
+            )
+            pin = Output.unsecret(conn.apply(lambda c: _field(c, "host_key")))
+            host_key = pin.apply(
+                lambda key: key or docker.host_key
+            )  # the key given up front is the one pinned
             files = ClientConfig(
                 f"{name}-client-config",
                 ClientConfigArgs(
                     name=name,
-                    docker_host=docker.docker_host,
+                    docker_host=client_docker_host,
                     ca_pem=ca.cert_pem,
                     cert_pem=client.cert_pem,
                     key_pem=client.private_key_pem,
@@ -174,12 +199,12 @@ class Machine(pulumi.ComponentResource):
                     # As given: ClientConfig's check names a bad port, as DockerHost's does.
                     ssh_port=conn.apply(lambda c: _field(c, "port")),
                     ssh_user=conn.apply(lambda c: _field(c, "user")),
-                    host_key=docker.host_key,
+                    host_key=host_key,
                     cert_not_after=client.not_after,
                     server_cert_not_after=server.not_after,
                     docker_context=args.docker_context,
                 ),
-                child,
+                ResourceOptions(parent=self, depends_on=[docker]),
             )
             cert_path = files.cert_path
         self.docker = docker

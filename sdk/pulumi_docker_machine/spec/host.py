@@ -20,6 +20,11 @@ DEFAULT_CONFIRM_TIMEOUT = 120
 """Seconds the host waits for the client-side TLS check to confirm a change before rolling it back."""
 
 
+def docker_host_url(address: str, tls_port: int) -> str:
+    """`tcp://ADDRESS:PORT` (an IPv6 address in brackets): what clients put in DOCKER_HOST."""
+    return f"tcp://{'[' + address + ']' if ':' in address else address}:{tls_port}"
+
+
 @dataclass(frozen=True)
 class HostSpec(SpecReader):
     """Validated DockerHost inputs; `meta` marks what replaces the host and what is secret."""
@@ -44,8 +49,7 @@ class HostSpec(SpecReader):
 
     @property
     def docker_host(self) -> str:
-        addr = self.advertised_address
-        return f"tcp://{'[' + addr + ']' if ':' in addr else addr}:{self.daemon.tls_port}"
+        return docker_host_url(self.advertised_address, self.daemon.tls_port)
 
     @classmethod
     def _read(cls, reader: Reader) -> None:
