@@ -30,6 +30,11 @@ def _engine_address() -> tuple[str, int] | None:
 _ENGINE = _engine_address()
 
 
+def engine_address() -> tuple[str, int] | None:
+    """The engine's gRPC address, when this process is a provider pulumi started."""
+    return _ENGINE
+
+
 def pause(step: str) -> None:
     """Wait here while a test holds the breakpoint `step`."""
     setting = os.environ.get("PULUMI_DOCKER_MACHINE_BREAK", "")

@@ -42,7 +42,7 @@ SIGNAL_TIMEOUT = 60.0
 """Seconds for the agent to act on a confirmation or an abort."""
 
 
-def _quiet(_message: str) -> None:
+def quiet(_message: str) -> None:
     """The default progress sink."""
 
 
@@ -67,7 +67,7 @@ def apply(
     host: HostIO,
     spec: HostSpec,
     state: Mapping[str, Any] | None,
-    progress: Progress = _quiet,
+    progress: Progress = quiet,
     tls_check: TLSCheck = check_tls,
 ) -> HostOutputs:
     """Make the host match `spec`. `state`: the resource's previous outputs (None on create)."""
@@ -97,8 +97,8 @@ def apply(
             owner=owner(),
         )
         txn_id = txn.id
-        files = ", ".join(change.changed) or "no files"
-        progress(f"applying {files}; restarting docker (transaction {txn.id})")
+        files = len(change.changed)
+        progress(f"writing {files} file{'' if files == 1 else 's'}, restarting docker (transaction {txn.id})")
         try:
             final, engine = _run(host, spec, facts, txn, progress, tls_check)
         except ChangeNotAppliedError:
@@ -150,7 +150,7 @@ def remove(
     spec: HostSpec,
     state: Mapping[str, Any],
     uninstall: bool,
-    progress: Progress = _quiet,
+    progress: Progress = quiet,
 ) -> None:
     """delete(): give the host back as it was recorded; Docker stays unless we installed it and were asked."""
     facts = _settled(host, spec, progress, refuse_init=False)

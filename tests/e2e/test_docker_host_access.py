@@ -26,13 +26,17 @@ def test_installs_docker_from_packages_when_missing(pulumi_stack, test_hosts, tm
     host = test_hosts.one(variant="base")
     assert on_host(host, "command -v dockerd || echo none") == "none"
     stack = host_stack(pulumi_stack, [entry(host, uninstall_on_delete=True)])
-    stack.up()
+    said = stack.up().stdout
+    # Progress reaches the engine's log of the resource: `pulumi up` shows each long step.
+    for step in ("installing Docker (packages)", "restarting docker", f"checking TLS on {host.address}:2376"):
+        assert step in said, said
     out = stack.outputs()[entry(host)["name"]]
     assert out["installed_docker"] is True
     assert (
         client(stack, tmp_path).text(out["docker_host"], "version", "--format", "{{.Server.Os}}") == "linux"
     )
-    stack.destroy()
+    said = stack.destroy().stdout
+    assert "restoring the original daemon configuration" in said and "uninstalling Docker" in said, said
     assert on_host(host, "command -v dockerd || echo none") == "none"
 
 

@@ -20,6 +20,7 @@ from ..remote.hostio import SshHost
 from ..spec.daemon import DaemonConfigSpec
 from ..spec.host import HostSpec
 from .boundary import check_result, reports_errors
+from .progress import to_engine
 
 INPUT_FIELDS = HostSpec.input_fields()
 # A different machine is a different resource.
@@ -40,7 +41,8 @@ class DockerHostProvider(ResourceProvider):
     @reports_errors
     def create(self, props: dict[str, Any]) -> CreateResult:
         spec = HostSpec.from_inputs(_inputs(props))
-        outs = lifecycle.apply(SshHost(spec.connection), spec, None)
+        with to_engine() as progress:
+            outs = lifecycle.apply(SshHost(spec.connection), spec, None, progress)
         conn = spec.connection
         return CreateResult(f"{conn.host}:{conn.port}", {**_inputs(props), **outs.to_dict()})
 
@@ -55,7 +57,8 @@ class DockerHostProvider(ResourceProvider):
     @reports_errors
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         spec = HostSpec.from_inputs(_inputs(news))
-        outs = lifecycle.apply(SshHost(spec.connection, _pins(olds)), spec, olds)
+        with to_engine() as progress:
+            outs = lifecycle.apply(SshHost(spec.connection, _pins(olds)), spec, olds, progress)
         return UpdateResult({**_inputs(news), **outs.to_dict()})
 
     @reports_errors
@@ -70,7 +73,8 @@ class DockerHostProvider(ResourceProvider):
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         spec = HostSpec.from_inputs(_inputs(props))
         uninstall = bool(props.get("uninstall_on_delete") and spec.install_method == "packages")
-        lifecycle.remove(SshHost(spec.connection, _pins(props)), spec, props, uninstall)
+        with to_engine() as progress:
+            lifecycle.remove(SshHost(spec.connection, _pins(props)), spec, props, uninstall, progress)
 
 
 def _pins(state: dict[str, Any]) -> dict[str, str]:
