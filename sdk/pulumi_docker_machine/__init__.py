@@ -9,6 +9,9 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+__version__ = "0.1.0"
+"""The package's version: the one place it is written (pyproject.toml reads it from here)."""
+
 _WHERE = {
     **dict.fromkeys(
         (

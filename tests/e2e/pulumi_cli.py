@@ -37,6 +37,7 @@ class Stack:
         stack: str = "dev",
         env: dict[str, str] | None = None,
         refresh_always: bool = False,
+        virtualenv: Path | None = None,
     ) -> None:
         self.workdir = workdir
         self.base_env = dict(env or {})
@@ -44,7 +45,7 @@ class Stack:
         self.stack = stack
         self.backend = workdir / "backend"
         self.backend.mkdir(parents=True, exist_ok=True)
-        venv = Path(sys.prefix)
+        venv = virtualenv or Path(sys.prefix)
         options = "options:\n  refresh: always\n" if refresh_always else ""
         (workdir / "Pulumi.yaml").write_text(
             f"name: {name}\nruntime:\n  name: python\n  options:\n    virtualenv: {venv}\n{options}"

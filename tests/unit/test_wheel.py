@@ -7,9 +7,12 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from email.message import Message
+from email.parser import Parser
 from pathlib import Path
 
 import pytest
+from pulumi_docker_machine import __version__
 
 pytestmark = pytest.mark.unit
 
@@ -23,6 +26,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
     src = tmp_path_factory.mktemp("src")
     shutil.copy(ROOT / "pyproject.toml", src)
     shutil.copy(ROOT / "README.md", src)
+    shutil.copy(ROOT / "LICENSE", src)
     shutil.copytree(ROOT / "sdk", src / "sdk", ignore=shutil.ignore_patterns("*.egg-info", "__pycache__"))
     out = tmp_path_factory.mktemp("dist")
     subprocess.run(
@@ -49,3 +53,30 @@ def test_wheel_is_typed_and_has_the_cli(wheel: zipfile.ZipFile) -> None:
     [entry_points] = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
     text = wheel.read(entry_points).decode()
     assert "[console_scripts]\npulumi-docker-machine = pulumi_docker_machine.cli.main:main" in text
+
+
+def _metadata(wheel: zipfile.ZipFile) -> Message:
+    [name] = [n for n in wheel.namelist() if n.endswith(".dist-info/METADATA")]
+    return Parser().parsestr(wheel.read(name).decode())
+
+
+def test_wheel_metadata(wheel: zipfile.ZipFile) -> None:
+    meta = _metadata(wheel)
+    assert (meta["Name"], meta["Version"]) == ("pulumi-docker-machine", __version__)
+    assert meta["License-Expression"] == "Apache-2.0" and meta["License-File"] == "LICENSE"
+    assert (
+        "Apache License"
+        in wheel.read(f"pulumi_docker_machine-{__version__}.dist-info/licenses/LICENSE").decode()
+    )
+    assert meta["Requires-Python"] == ">=3.11"
+    assert {"Typing :: Typed", "Programming Language :: Python :: 3.11"} <= set(meta.get_all("Classifier"))
+    requires = set(meta.get_all("Requires-Dist"))
+    assert f"pulumi=={_pulumi_version()}" in requires  # the SDK matches the engine the project builds
+    assert meta.get_payload().startswith("# pulumi-docker-machine")
+
+
+def _pulumi_version() -> str:
+    versions = (ROOT / "scripts" / "versions.sh").read_text()
+    found = re.search(r"^PULUMI_VERSION=\"?([0-9.]+)", versions, re.M)
+    assert found, versions
+    return found.group(1)
