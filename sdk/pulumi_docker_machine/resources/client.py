@@ -52,6 +52,8 @@ class ClientConfig(pulumi.dynamic.Resource, module="docker-machine", name="Clien
     """Docker context name ('' when not created)."""
     drift: Output[dict[str, str]]
     """Files or context found changed or missing at the last refresh."""
+    sha256: Output[dict[str, str]]
+    """SHA-256 of each file as written: the baseline a refresh compares with."""
 
     def __init__(self, name: str, args: ClientConfigArgs, opts: ResourceOptions | None = None):
         props: dict[str, Any] = dict(vars(args))

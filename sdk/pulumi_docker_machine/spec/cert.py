@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, ClassVar
 
@@ -11,7 +11,7 @@ from ..errors import ValidationError
 from ..pki.issue import LeafUsage
 from ..pki.keys import KeyType, key_type_of, load_private_key
 from . import values
-from .reader import Reader, SpecReader
+from .reader import Reader, SpecReader, meta
 
 DEFAULT_KEY_TYPE = KeyType.ECDSA_P256
 CA_VALIDITY_HOURS = 3 * 365 * 24
@@ -126,7 +126,7 @@ class CertificateAuthoritySpec(CertificateSpec):
     organization: str | None
     validity_hours: int | None
     existing_cert_pem: str | None
-    existing_private_key_pem: str | None
+    existing_private_key_pem: str | None = field(metadata=meta(secret=True))
 
     @classmethod
     def _read(cls, reader: Reader) -> None:
@@ -166,7 +166,7 @@ class LeafCertSpec(CertificateSpec):
     """A certificate signed by a CA (the outputs of a CertificateAuthority)."""
 
     ca_cert_pem: str
-    ca_private_key_pem: str
+    ca_private_key_pem: str = field(metadata=meta(secret=True))
     common_name: str
     organization: str | None
     validity_hours: int
