@@ -126,7 +126,8 @@ def _dial(spec: ConnectionSpec, expected: str | None, pins: Mapping[str, str], f
                 spec.label,
                 f"host key mismatch: pinned {fingerprint(expected)}, host presented {fingerprint(presented)}."
                 " Refusing to connect (possible man-in-the-middle). If the host was legitimately"
-                f" re-installed, set `{field}.host_key` to the new key.",
+                f" re-installed, set `{field}.host_key` to the new key and run `pulumi up --refresh=false`"
+                " (a refresh reads the host with the key in the state).",
                 f"{field}.host_key",
             )
         _authenticate(transport, spec, field)
