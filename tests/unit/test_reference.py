@@ -10,14 +10,17 @@ from pathlib import Path
 import pytest
 from pulumi_docker_machine.outputs import OUTPUT_NAMES, SECRET_OUTPUTS
 from pulumi_docker_machine.providers.certs import OUTPUT_FIELDS
+from pulumi_docker_machine.providers.swarm import SECRET_OUTPUTS as SWARM_SECRETS
 from pulumi_docker_machine.resources.certs import CertificateAuthorityArgs, ClientCertArgs, ServerCertArgs
 from pulumi_docker_machine.resources.client import ClientConfig, ClientConfigArgs
 from pulumi_docker_machine.resources.dockerhost import DaemonConfig, DaemonConfigArgs, DockerHostArgs
 from pulumi_docker_machine.resources.machine import MachineArgs
+from pulumi_docker_machine.resources.swarm import Swarm, SwarmArgs
 from pulumi_docker_machine.spec.cert import CertificateAuthoritySpec, ClientCertSpec, ServerCertSpec
 from pulumi_docker_machine.spec.client import ClientConfigSpec
 from pulumi_docker_machine.spec.host import HostSpec
 from pulumi_docker_machine.spec.reader import SpecReader
+from pulumi_docker_machine.swarm.spec import SwarmSpec
 
 pytestmark = pytest.mark.unit
 
@@ -65,6 +68,7 @@ TRUTH = {
     "DaemonConfig": Truth(DaemonConfigArgs, None, _annotated_outputs(DaemonConfig)),
     "DockerHost": Truth(DockerHostArgs, HostSpec, OUTPUT_NAMES, SECRET_OUTPUTS),
     "ClientConfig": Truth(ClientConfigArgs, ClientConfigSpec, _annotated_outputs(ClientConfig)),
+    "Swarm": Truth(SwarmArgs, SwarmSpec, _annotated_outputs(Swarm), SWARM_SECRETS),
     "CertificateAuthority": Truth(
         CertificateAuthorityArgs, CertificateAuthoritySpec, OUTPUT_FIELDS, ("private_key_pem",)
     ),
