@@ -67,7 +67,7 @@ def _build(base_rootfs: Path, final: Path, packages: tuple[str, ...], release: s
     with building(final) as tmp:
         root, repo = tmp / "chroot", tmp / "repo"
         mount_overlay(base_rootfs, tmp / "upper", tmp / "work", root)
-        _use_sources(root, release, mirror)
+        use_sources(root, release, mirror)
         log(f"downloading {' '.join(packages)} and missing dependencies for the local apt repository")
         _chroot_apt(root, ["update"])
         _chroot_apt(root, ["install", "-y", "--no-install-recommends", "--download-only", *packages])
@@ -87,8 +87,8 @@ def _build(base_rootfs: Path, final: Path, packages: tuple[str, ...], release: s
     log(f"apt repository {final.name}: {count} packages, {size / 1e6:.0f} MB, built in {seconds} s")
 
 
-def _use_sources(root: Path, release: str, mirror: str) -> None:
-    """Give the chroot apt sources for `release` and this machine's resolver, for the download only:
+def use_sources(root: Path, release: str, mirror: str) -> None:
+    """Give the chroot apt sources for `release` and this machine's resolver, for a download only:
     the machine's own sources when they are for `release`, else `mirror` with that release."""
     resolv = root / "etc/resolv.conf"
     resolv.unlink(missing_ok=True)

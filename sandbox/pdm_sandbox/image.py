@@ -27,7 +27,7 @@ from .shell import log, run, write_file
 VARIANTS = ("docker", "base")
 RELEASES = ("bookworm", "bullseye", "trixie")
 DEFAULT_RELEASE = "bookworm"
-INITS = ("systemd", "sysvinit")
+INITS = ("systemd", "sysvinit", "openrc")
 DEFAULT_INIT = "systemd"
 RECIPE_VERSION = "1"
 BASE_PACKAGES = (
@@ -74,6 +74,7 @@ WantedBy=sysinit.target
 _DOCKER_ENABLED = {
     "systemd": "etc/systemd/system/multi-user.target.wants/docker.service",
     "sysvinit": "etc/rc2.d/S*docker",
+    "openrc": "etc/runlevels/default/docker",
 }
 POLICY_RC_D = "#!/bin/sh\n# Nothing starts while the image is built.\nexit 101\n"
 SOURCES_PLACEHOLDER = (
@@ -107,12 +108,14 @@ def _digest(text: str) -> str:
 def base_recipe(release: str = DEFAULT_RELEASE, init: str = DEFAULT_INIT) -> str:
     """Everything that shapes the base image of `release` and `init`, as text: change any of it and it is
     rebuilt."""
-    if init == "sysvinit":
+    if init != "systemd":
+        openrc = ["apt-get install " + " ".join(sysvinit.OPENRC_PACKAGES)] if init == "openrc" else []
         return "\n".join(
             [
                 f"recipe {RECIPE_VERSION}",
                 f"debootstrap --variant=minbase --include={','.join(sysvinit.PACKAGES)} {release}",
                 *sysvinit.recipe_lines(),
+                *openrc,
                 "finalize: empty machine-id, no ssh host keys, no apt sources, empty resolv.conf, apt clean",
             ]
         )
@@ -136,7 +139,7 @@ def docker_recipe(release: str = DEFAULT_RELEASE, init: str = DEFAULT_INIT) -> s
             f"aptrepo {aptrepo.repo_key(base_recipe(release, init), DOCKER_PACKAGES[release])}",
             f"apt-get install --no-install-recommends {' '.join(DOCKER_PACKAGES[release])}",
             f"with policy-rc.d {_digest(POLICY_RC_D)}",
-            *([f"patch {sysvinit.DOCKER_INIT_PATCH}"] if init == "sysvinit" else []),
+            *([f"patch {sysvinit.DOCKER_INIT_PATCH}"] if init != "systemd" else []),
             "finalize",
         ]
     )
@@ -221,8 +224,10 @@ def _build_base(root: Path, release: str, init: str) -> None:
         logfile = root / "debootstrap" / "debootstrap.log"
         detail = logfile.read_text(errors="replace")[-3000:] if logfile.exists() else proc.stdout[-3000:]
         raise SandboxError(f"debootstrap exited {proc.returncode}: {proc.stderr.strip()[-500:]}\n{detail}")
-    if init == "sysvinit":
+    if init != "systemd":
         sysvinit.prepare(root)
+        if init == "openrc":
+            _install_from_mirror(root, release, sysvinit.OPENRC_PACKAGES)
         _finalize(root)
         return
     write_file(root / "usr/local/sbin/pdm-cgroup-rw", CGROUP_RW_SCRIPT, 0o755)
@@ -250,13 +255,23 @@ def _build_docker(root: Path, release: str, init: str, cache: Path | None) -> No
     chroot_apt(root, ["update"])
     chroot_apt(root, ["install", "-y", "--no-install-recommends", *DOCKER_PACKAGES[release]])
     enabled = _DOCKER_ENABLED[init]
-    if not list(root.glob(enabled)):
+    if not _present(root, enabled):
         raise SandboxError(f"docker.io installed but docker is not enabled in the image (no /{enabled})")
     (root / "usr/sbin/policy-rc.d").unlink()
-    if init == "sysvinit":
+    if init != "systemd":
         sysvinit.patch_docker_init(root)
     remove_tree(chroot_repo)
     _finalize(root)
+
+
+def _install_from_mirror(root: Path, release: str, packages: tuple[str, ...]) -> None:
+    """apt-get install `packages` into the chroot `root` from this machine's Debian mirror; nothing starts."""
+    log(f"installing {' '.join(packages)} into {root.parent.name} from this machine's Debian mirror")
+    aptrepo.use_sources(root, release, aptsources.debian_mirror(RELEASES))
+    write_file(root / "usr/sbin/policy-rc.d", POLICY_RC_D, 0o755)
+    chroot_apt(root, ["update"])
+    chroot_apt(root, ["install", "-y", "--no-install-recommends", *packages])
+    (root / "usr/sbin/policy-rc.d").unlink()
 
 
 def chroot_apt(root: Path, args: list[str]) -> str:
@@ -306,13 +321,16 @@ def verify_image(image: Image) -> list[str]:
     if image.init == "systemd":
         checks["usr/local/sbin/pdm-cgroup-rw"] = "cgroup remount script missing"
         checks["etc/systemd/system/sysinit.target.wants/pdm-cgroup-rw.service"] = "cgroup remount not enabled"
-    else:
+    elif image.init == "sysvinit":
         checks["etc/rcS.d/S*pdm-cgroup-rw"] = "cgroup remount not enabled"
+    else:
+        checks["etc/runlevels/sysinit/pdm-cgroup-rw"] = "cgroup remount not enabled"
+        checks["sbin/openrc"] = "openrc missing"
     if image.variant == "docker":
         checks["usr/sbin/dockerd"] = "dockerd missing"
         checks[_DOCKER_ENABLED[image.init]] = "docker not enabled"
     for rel, problem in checks.items():
-        if not list(root.glob(rel)) and not os.path.lexists(root / rel):
+        if not _present(root, rel):
             problems.append(f"{problem} (/{rel})")
     init = root / "sbin/init"
     pid1 = os.readlink(init) if init.is_symlink() else "/sbin/init"
@@ -329,6 +347,12 @@ def verify_image(image: Image) -> list[str]:
     if (image.path / "recipe.txt").read_text().strip() != recipe(image.variant, image.release, image.init):
         problems.append("recipe.txt does not match the current recipe")
     return problems
+
+
+def _present(root: Path, pattern: str) -> bool:
+    """Whether `pattern` names something under `root`; a link to an absolute path (broken outside the
+    image, like OpenRC's runlevel links) counts."""
+    return bool(list(root.glob(pattern))) or os.path.lexists(root / pattern)
 
 
 def _tree_bytes(path: Path) -> int:

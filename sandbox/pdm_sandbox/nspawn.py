@@ -14,8 +14,9 @@ _CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
 
 def argv(name: str, root: Path, netns_path: str, data_dir: Path, init: str = "systemd") -> list[str]:
     """The systemd-nspawn command line (flags proven on this kind of machine; see docs notes). A sysvinit
-    host runs its /sbin/init as the command (PID 1): `-b` would boot a systemd binary when one is there."""
-    boot, extra = (["-b"], []) if init != "sysvinit" else ([], [*sysvinit.NSPAWN_OPTIONS, "/sbin/init"])
+    or OpenRC host runs its /sbin/init as the command (PID 1): `-b` would boot a systemd binary when one
+    is there."""
+    boot, extra = (["-b"], []) if init == "systemd" else ([], [*sysvinit.NSPAWN_OPTIONS, "/sbin/init"])
     return [
         "systemd-nspawn",
         *boot,

@@ -75,6 +75,10 @@ _DOCKER_STATE = {
         "/etc/init.d/docker status >/dev/null 2>&1; case $? in 0) echo active;; 1) echo failed;; esac",
         "tail -n 40 /var/log/docker.log",
     ),
+    "openrc": (
+        "rc-service docker status >/dev/null 2>&1; case $? in 0) echo active;; 1|32) echo failed;; esac",
+        "rc-status -a; tail -n 40 /var/log/docker.log",
+    ),
 }
 
 

@@ -1,4 +1,6 @@
-"""What an image whose PID 1 is sysvinit (sysvinit-core) needs to boot under systemd-nspawn.
+"""What an image whose PID 1 is sysvinit (sysvinit-core) needs to boot under systemd-nspawn; OpenRC
+images are the same with Debian's `openrc` as the rc system (it replaces sysv-rc: /etc/inittab's
+`/etc/init.d/rcS` and `rc N` become wrappers that run `openrc sysinit` and `openrc default`).
 
 - nspawn mounts /sys, /run and the cgroup controllers itself; Debian's `mountkernfs.sh` would mount a
   fresh sysfs over /sys and hide those cgroups, so the image's copy only makes /run/lock.
@@ -31,6 +33,8 @@ PACKAGES = (
     "iputils-ping",
     "procps",
 )
+OPENRC_PACKAGES = ("openrc",)
+"""Installed over the sysvinit base (debootstrap cannot: it unpacks sysv-rc, which openrc conflicts with)."""
 NSPAWN_OPTIONS = ("--kill-signal=SIGINT",)
 DOCKER_INIT_PATCH = "ulimit lines of /etc/init.d/docker: || true"
 
