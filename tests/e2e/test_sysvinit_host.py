@@ -24,9 +24,12 @@ def main_pid(host) -> str:
     return on_host(host, "cat /var/run/docker.pid")
 
 
-@pytest.mark.parametrize("release", ["bookworm", "trixie"])
-def test_sysvinit_host_lifecycle(release, pulumi_stack, test_hosts, tmp_path):
-    host = test_hosts.one(init="sysvinit", release=release)
+def lifecycle_without_systemd(
+    host, init: str, release: str, pulumi_stack, tmp_path, main_pid, hook_enabled: str
+) -> None:
+    """create, no-op, change, refused setting, refused daemon.environment, drift + repair, destroy on a host
+    whose `init` restarts docker through /etc/init.d/docker; `hook_enabled`: a command that prints
+    something when the recovery hook is enabled at boot."""
     assert on_host(host, "cat /proc/1/comm") == "init" and on_host(
         host, "test -d /run/systemd/system || echo no"
     )
@@ -37,7 +40,7 @@ def test_sysvinit_host_lifecycle(release, pulumi_stack, test_hosts, tmp_path):
 
     stack.up()
     out = stack.outputs()[name]
-    assert out["init_system"] == "sysvinit"
+    assert out["init_system"] == init
     url = out["docker_host"]
     docker = client(stack, tmp_path)
     assert docker.text(url, "info", "--format", "{{.Name}}") == host.name
@@ -45,7 +48,7 @@ def test_sysvinit_host_lifecycle(release, pulumi_stack, test_hosts, tmp_path):
     assert settings["hosts"] == ["unix:///var/run/docker.sock", "tcp://0.0.0.0:2376"]
     assert settings["debug"] is True  # the host's own setting kept
     assert on_host(host, "ls /etc/systemd/system/docker.service.d 2>/dev/null || echo none") == "none"
-    assert on_host(host, f"ls /etc/rc2.d | grep -c pulumi-docker-machine-recover && test -x {RECOVER_INIT}")
+    assert on_host(host, f"{hook_enabled} && test -x {RECOVER_INIT}")
     assert out["daemon_pid"] == int(main_pid(host))
 
     noop_change_and_refused_setting(stack, host, docker, url, main_pid, release in VALIDATES)
@@ -66,14 +69,16 @@ def test_sysvinit_host_lifecycle(release, pulumi_stack, test_hosts, tmp_path):
     assert on_host(host, "docker version --format '{{.Server.Version}}'").startswith(ENGINES[release])
     assert on_host(host, "ls /etc/docker | grep -c pem || true") == "0"
     assert on_host(host, "ss -ltn | grep -c ':2376 ' || true") == "0"
-    assert on_host(host, "ls /etc/rc*.d | grep -c pulumi-docker-machine || true") == "0"
+    assert (
+        on_host(host, "ls /etc/rc*.d /etc/runlevels/* 2>/dev/null | grep -c pulumi-docker-machine || true")
+        == "0"
+    )
     assert on_host(host, f"test -e {RECOVER_INIT} || echo gone") == "gone"
 
 
-def test_sysvinit_power_cut_before_confirmation_boots_on_the_old_configuration(
-    pulumi_stack, test_hosts, tmp_path
-):
-    host = test_hosts.one(init="sysvinit")
+def power_cut_before_confirmation(host, pulumi_stack, tmp_path, main_pid) -> None:
+    """A reset while the new files wait for confirmation: the boot hook restores the old ones before docker
+    starts; the next `up` applies the change."""
     stack = host_stack(pulumi_stack, [entry(host, confirm_timeout=CONFIRM)], {"labels": ["stage=old"]})
     stack.up()
     set_stage(stack, "new")
@@ -89,3 +94,16 @@ def test_sysvinit_power_cut_before_confirmation_boots_on_the_old_configuration(
     assert "stage=old" in served_labels(host)
     stack.up()
     assert "stage=new" in served_labels(host)
+
+
+@pytest.mark.parametrize("release", ["bookworm", "trixie"])
+def test_sysvinit_host_lifecycle(release, pulumi_stack, test_hosts, tmp_path):
+    host = test_hosts.one(init="sysvinit", release=release)
+    enabled = "ls /etc/rc2.d | grep -c pulumi-docker-machine-recover"
+    lifecycle_without_systemd(host, "sysvinit", release, pulumi_stack, tmp_path, main_pid, enabled)
+
+
+def test_sysvinit_power_cut_before_confirmation_boots_on_the_old_configuration(
+    pulumi_stack, test_hosts, tmp_path
+):
+    power_cut_before_confirmation(test_hosts.one(init="sysvinit"), pulumi_stack, tmp_path, main_pid)

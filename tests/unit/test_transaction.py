@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from pulumi_docker_machine.daemon import paths, transaction
 from pulumi_docker_machine.daemon.transaction import Entry, OriginalSource, Transaction
+from pulumi_docker_machine.remote import facts
 
 pytestmark = pytest.mark.unit
 
@@ -307,9 +308,47 @@ def test_sysvinit_restarts_through_the_init_script_and_rolls_back_a_daemon_that_
     assert root.restart_count == 3  # the change, the failed one, the rollback
 
 
-def test_sysvinit_recovery_hook_is_an_init_script_before_docker_and_goes_with_forget(root: Root) -> None:
+def _openrc(root: Root) -> Path:
+    """A stub `rc-service` with the ways of OpenRC's own scripts: `start` does nothing while the service
+    counts as started, even when its daemon died (status 32, crashed); `stop` clears that. Logs its calls."""
+    running, started, calls = root.dir / "RUNNING", root.dir / "STARTED", root.dir / "rc-service.calls"
+    (root.bin / "rc-service").write_text(
+        f'#!/bin/sh\necho "$*" >> {calls}\ncase "$2" in\n'
+        f"  start) [ -e {started} ] && exit 0; echo x >> {root.restarts}; touch {started};"
+        f" [ -e {root.fail} ] || touch {running} ;;\n"
+        f"  stop) rm -f {running} {started} ;;\n"
+        f"  status) [ -e {running} ] && exit 0; [ -e {started} ] && exit 32; exit 3 ;;\n"
+        "esac\n"
+    )
+    (root.bin / "rc-service").chmod(0o755)
+    return calls
+
+
+def test_openrc_restarts_through_rc_service_and_rolls_back_a_daemon_that_crashes(root: Root) -> None:
+    calls = _openrc(root)
+    root.path(paths.DAEMON_JSON).write_text("old\n")
+    t = txn(Entry("dir", paths.DOCKER_DIR), *NEW)
+    root.run(transaction.begin_script(t, "openrc"))
+    assert root.wait(t.id, "waiting").state == "waiting" and root.restart_count == 1
+    root.run(transaction.signal_script(t.id, True))
+    assert root.wait(t.id).state == "confirmed"
+    assert calls.read_text().startswith("docker stop\ndocker start\n")
+
+    root.fail.touch()  # the next daemon dies at start: OpenRC still counts it as started (crashed, 32)
+    bad = txn(*transaction.file_entries({paths.DAEMON_JSON: ('{"labels": []}\n', 0o644)}))
+    root.run(transaction.begin_script(bad, "openrc"))
+    final = root.wait(bad.id)
+    assert final.state == "rolled-back" and "previous files restored" in final.reason
+    assert root.path(paths.DAEMON_JSON).read_text() == '{"tls": true}\n'
+    assert root.restart_count == 3  # the change, the failed one, and the rollback (stopped first)
+
+
+@pytest.mark.parametrize("init", ["sysvinit", "openrc"])
+def test_recovery_hook_without_systemd_is_an_init_script_before_docker_and_goes_with_forget(
+    root: Root, init: str
+) -> None:
     calls = _sysvinit(root)
-    assert root.run(transaction.setup_script(OriginalSource(from_host=True), "sysvinit")).returncode == 0
+    assert root.run(transaction.setup_script(OriginalSource(from_host=True), init)).returncode == 0
     hook = root.path(paths.RECOVER_INIT)
     assert hook.stat().st_mode & 0o111 and "X-Start-Before:    docker" in hook.read_text()
     assert calls.read_text() == "pulumi-docker-machine-recover defaults\n"
@@ -317,3 +356,16 @@ def test_sysvinit_recovery_hook_is_an_init_script_before_docker_and_goes_with_fo
     subprocess.run(["sh", "-n", str(hook)], check=True)
     root.run(transaction.forget_script())
     assert not hook.exists() and calls.read_text().endswith("pulumi-docker-machine-recover remove\n")
+
+
+@pytest.mark.parametrize(
+    ("runlevel", "expected"), [(False, "sysvinit"), (True, "openrc")], ids=["tools-only", "running"]
+)
+def test_probe_tells_openrc_by_its_running_runlevel_not_by_its_tools(
+    root: Root, runlevel: bool, expected: str
+) -> None:
+    _openrc(root)  # rc-service is installed either way (Debian's openrc package before a reboot into it)
+    if runlevel:
+        root.path("/run/openrc/softlevel").parent.mkdir(parents=True)
+        root.path("/run/openrc/softlevel").write_text("default")
+    assert facts.parse(root.run(facts.PROBE_SCRIPT).stdout).init_system == expected

@@ -176,6 +176,22 @@ pdm_log() {
 }
 """
 
+# OpenRC: `rc-service` runs Debian's LSB /etc/init.d/docker as it is (the sysvinit case: same status codes,
+# same log), or a native openrc-run script (32: crashed; it logs to /var/log/docker.log too). A crashed
+# service still counts as started for OpenRC, whose `start` would then do nothing: stop first.
+_OPENRC = r"""
+pdm_reload() { :; }
+pdm_restart() {
+  rc-service docker stop >/dev/null 2>&1
+  rc-service docker start >/dev/null 2>&1
+} 9>&-
+pdm_active() { rc-service docker status >/dev/null 2>&1; }
+pdm_failed() { rc-service docker status >/dev/null 2>&1; case $? in 1|32) return 0 ;; esac; return 1; }
+pdm_log() {
+  tail -n 200 /var/log/docker.log 2>/dev/null | grep -v '^$' | sed 's/^time="[^"]*" //' | tail -n 5
+}
+"""
+
 # Waiting: active, answering on $WAIT_SOCKET and listening on $WAIT_PORT (each when set).
 _WAIT = r"""
 pdm_listening() {
@@ -362,10 +378,10 @@ esac
 """
 
 
-SUPPORTED_INITS = ("systemd", "sysvinit")
+SUPPORTED_INITS = ("systemd", "sysvinit", "openrc")
 """Init systems the agent can restart docker through."""
 
-_ADAPTERS = {"systemd": _SYSTEMD, "sysvinit": _SYSVINIT}
+_ADAPTERS = {"systemd": _SYSTEMD, "sysvinit": _SYSVINIT, "openrc": _OPENRC}
 
 
 def _init_functions(init_system: str) -> str:
@@ -552,7 +568,9 @@ WantedBy=multi-user.target
 """
 
 
-# sysvinit: an LSB init script ordered before docker (insserv reads the header; `update-rc.d` enables it).
+# sysvinit and OpenRC: an LSB init script ordered before docker; `update-rc.d` enables it (insserv reads
+# the header; on Debian's OpenRC it runs `rc-update add` to the default runlevel, and OpenRC turns
+# X-Start-Before into `before docker`).
 RECOVER_INIT_SCRIPT = f"""#!/bin/sh
 ### BEGIN INIT INFO
 # Provides:          pulumi-docker-machine-recover
@@ -580,7 +598,7 @@ def _recovery_hook(init_system: str) -> list[str]:
             f" && mv -f {_q(paths.RECOVER_UNIT + '.tmp')} {_q(paths.RECOVER_UNIT)} || exit 33",
             f"ln -sf {_q(paths.RECOVER_UNIT)} {_q(paths.RECOVER_LINK)} || exit 33",
         ]
-    if init_system == "sysvinit":
+    if init_system in ("sysvinit", "openrc"):
         name = paths.RECOVER_INIT.rsplit("/", 1)[1]
         return [
             "umask 022",

@@ -15,23 +15,28 @@ _MARK = "@@pdm:"
 PROBE_SCRIPT = f"""
 m() {{ printf '\\n{_MARK}%s\\n' "$1"; }}
 m os-release; cat /etc/os-release 2>/dev/null
-m init
-if [ -d /run/systemd/system ]; then echo systemd
-elif command -v rc-service >/dev/null 2>&1; then echo openrc
-else echo sysvinit; fi
+# OpenRC is running when it keeps its runlevel in /run/openrc (on Debian it is the rc system under
+# sysvinit's /sbin/init; elsewhere openrc-init is PID 1); its tools alone (`rc-service`) do not say so.
+if [ -d /run/systemd/system ]; then init=systemd
+elif [ -f /run/openrc/softlevel ]; then init=openrc
+else init=sysvinit; fi
+m init; echo $init
 m dockerd; command -v dockerd 2>/dev/null
-if [ -d /run/systemd/system ]; then
+if [ $init = openrc ]; then status() {{ rc-service docker status >/dev/null 2>&1; }}
+else status() {{ /etc/init.d/docker status >/dev/null 2>&1; }}; fi
+if [ $init = systemd ]; then
   m active; systemctl is-active docker 2>/dev/null || true
   m main-pid; systemctl show -p MainPID --value docker 2>/dev/null || true
   m unit
   frag=$(systemctl show -p FragmentPath --value docker 2>/dev/null); [ -n "$frag" ] && cat "$frag" 2>/dev/null
 else
   m active
+  # LSB: 0 running, 1 dead with its pidfile left, 3 stopped; OpenRC's own scripts: 32 crashed.
   if [ -x /etc/init.d/docker ]; then
-    /etc/init.d/docker status >/dev/null 2>&1
-    case $? in 0) echo active ;; 1) echo failed ;; *) echo inactive ;; esac
+    status
+    case $? in 0) echo active ;; 1|32) echo failed ;; *) echo inactive ;; esac
   fi
-  m main-pid; /etc/init.d/docker status >/dev/null 2>&1 && cat /var/run/docker.pid 2>/dev/null
+  m main-pid; status && cat /var/run/docker.pid 2>/dev/null
   m unit
 fi
 m init-script-hosts; grep -lE -- '[[:space:]](-H|--host)([[:space:]=]|$)' /etc/init.d/docker 2>/dev/null
