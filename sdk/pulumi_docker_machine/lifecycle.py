@@ -202,7 +202,7 @@ def _install(host: HostIO, spec: HostSpec, facts: HostFacts, progress: Progress)
             " nothing was changed"
         )
     progress(f"installing Docker ({spec.install_method})")
-    host.install(spec.install_method, spec.install_command)
+    host.install(spec.install_method, spec.install_command, spec.install_script_url)
     return host.probe()
 
 

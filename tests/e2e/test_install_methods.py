@@ -1,9 +1,19 @@
-"""Installing Docker on hosts without it: `packages` on every release, `command` with a user command, and
-installs that fail leave Docker's configuration as it was (no daemon, no /etc/docker, no TLS files)."""
+"""Installing Docker on hosts without it: `packages` on every release, `command` with a user command,
+`script` from a URL the host downloads, and installs that fail leave Docker's configuration as it was (no
+daemon, no /etc/docker, no TLS files)."""
 
 from __future__ import annotations
 
+import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
 import pytest
+from pdm_sandbox.network import NETWORKS
 
 from .test_docker_host import client, entry, host_stack, on_host
 
@@ -53,6 +63,68 @@ def test_failing_installs_change_nothing_then_a_user_command_installs(pulumi_sta
     on_host(host, f"printf '%s\\n' '{sources}' > /etc/apt/sources.list")
     stack = host_stack(pulumi_stack, [entry(host, install_method="command", install_command=INSTALL)])
     stack.up()
+    out = stack.outputs()[name]
+    assert out["installed_docker"] is True
+    assert client(stack, tmp_path).text(out["docker_host"], "info", "--format", "{{.Name}}") == host.name
+
+
+@contextmanager
+def script_server(directory: Path) -> Iterator[tuple[str, list[str]]]:
+    """Serve `directory` over HTTP on the sandbox bridge (the address hosts reach this machine on); yields
+    the base URL and the list of paths requested so far."""
+    requested: list[str] = []
+
+    class Handler(SimpleHTTPRequestHandler):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, directory=str(directory), **kwargs)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            requested.append(self.path)
+
+    bridge = NETWORKS["public"].machine_address
+    assert bridge is not None
+    server = ThreadingHTTPServer((bridge, 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{bridge}:{server.server_address[1]}", requested
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_script_install_downloads_on_the_host_and_a_failing_script_changes_nothing(
+    pulumi_stack, test_hosts, tmp_path
+):
+    host = test_hosts.one(variant="base")
+    (tmp_path / "www").mkdir()
+    (tmp_path / "www/fail.sh").write_text("#!/bin/sh\necho 'this installer gives up' >&2\nexit 1\n")
+    # A stand-in for the convenience script: Docker from the sandbox's local apt repository.
+    (tmp_path / "www/install.sh").write_text(f"#!/bin/sh\nset -eu\n{INSTALL}\n")
+    name = entry(host)["name"]
+    with script_server(tmp_path / "www") as (base, requested):
+
+        def stack_for(script: str) -> Any:
+            method = {"install_method": "script", "install_script_url": f"{base}/{script}"}
+            return host_stack(pulumi_stack, [entry(host, **method)])
+
+        # A minimal Debian has none of the tools to download it with: said, and nothing changes.
+        said = stack_for("install.sh").up(expect_fail=True)
+        assert "has none of curl, wget, python3, busybox" in said.stdout + said.stderr
+        assert_untouched(host)
+        assert requested == []
+
+        shutil.copy2(shutil.which("busybox") or "/bin/busybox", Path(host.root) / "usr/local/bin/busybox")
+        said = stack_for("fail.sh").up(expect_fail=True)
+        out = said.stdout + said.stderr
+        assert "this installer gives up" in out and "the install script exited 1" in out
+        assert_untouched(host)
+        assert on_host(host, "ls /etc/systemd/system/docker.service.d 2>/dev/null || echo none") == "none"
+        assert requested == ["/fail.sh"]
+
+        stack = stack_for("install.sh")
+        stack.up()
+        assert requested == ["/fail.sh", "/install.sh"]
     out = stack.outputs()[name]
     assert out["installed_docker"] is True
     assert client(stack, tmp_path).text(out["docker_host"], "info", "--format", "{{.Name}}") == host.name

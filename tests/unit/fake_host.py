@@ -117,7 +117,7 @@ class FakeHost:
             )
         self.recover_hook = init_system == "systemd"
 
-    def install(self, method: str, command: str | None) -> None:
+    def install(self, method: str, command: str | None, url: str | None = None) -> None:
         self._cut("install")
         self.installs += 1
         self.has_docker, self.running = True, True

@@ -405,6 +405,37 @@ ROWS = {
     "install command unused": bad(
         H, HOST, {"install_command": "apt-get install docker.io"}, "install_command", "is set"
     ),
+    "install script URL missing": bad(
+        H,
+        HOST,
+        {"install_method": "script"},
+        "install_script_url",
+        "is required when install_method is 'script'",
+    ),
+    "install script URL unused": bad(
+        H, HOST, {"install_script_url": "https://get.example/docker.sh"}, "install_script_url", "is set"
+    ),
+    "install script URL not http": bad(
+        H,
+        HOST,
+        {"install_method": "script", "install_script_url": "ftp://get.example/docker.sh"},
+        "install_script_url",
+        "must be an http:// or https:// URL",
+    ),
+    "install script URL no host": bad(
+        H,
+        HOST,
+        {"install_method": "script", "install_script_url": "https:///x.sh"},
+        "install_script_url",
+        "URL",
+    ),
+    "install script URL": ok(
+        H,
+        HOST,
+        {"install_method": "script", "install_script_url": "http://10.0.0.1:8000/docker.sh"},
+        "install_script_url",
+        "http://10.0.0.1:8000/docker.sh",
+    ),
     "uninstall a word": bad(H, HOST, {"uninstall_on_delete": "sure"}, "uninstall_on_delete", "true or false"),
     "uninstall from config": ok(H, HOST, {"uninstall_on_delete": "true"}, "uninstall_on_delete", True),
     "confirm timeout short": bad(

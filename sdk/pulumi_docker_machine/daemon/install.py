@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+
 _PACKAGES = """set -u
 export DEBIAN_FRONTEND=noninteractive
 if command -v apt-get >/dev/null 2>&1; then
@@ -20,12 +22,21 @@ else echo "no supported package manager (apt-get, dnf, yum, apk, zypper)" >&2; e
 fi
 """
 
-_SCRIPT = """set -eu
+# Docker Machine ran `curl -sSL URL | sh` on the host. Here the script is downloaded whole first (a cut-off
+# download never runs), with the first of curl, wget, python3 and busybox the host has.
+_SCRIPT = r"""set -eu
 f=$(mktemp)
 trap 'rm -f "$f"' EXIT
-if command -v curl >/dev/null 2>&1; then curl -fsSL https://get.docker.com -o "$f"
-else wget -qO "$f" https://get.docker.com; fi
-sh "$f" >&2
+fetch='import sys, urllib.request as u; open(sys.argv[2], "wb").write(u.urlopen(sys.argv[1]).read())'
+if command -v curl >/dev/null 2>&1; then curl -fsSL "$url" -o "$f"
+elif command -v wget >/dev/null 2>&1; then wget -qO "$f" "$url"
+elif command -v python3 >/dev/null 2>&1; then python3 -c "$fetch" "$url" "$f"
+elif command -v busybox >/dev/null 2>&1; then busybox wget -qO "$f" "$url"
+else
+  echo "cannot download install_script_url: the host has none of curl, wget, python3, busybox" >&2
+  exit 23
+fi || { echo "could not download install_script_url (see above)" >&2; exit 24; }
+sh "$f" >&2 || { code=$?; echo "the install script exited $code" >&2; exit $code; }
 """
 
 _ENABLE = """
@@ -36,12 +47,12 @@ command -v dockerd >/dev/null || { echo "dockerd is still missing after the inst
 """
 
 
-def install_script(method: str, command: str | None = None) -> str:
-    """The script for an install method: packages, script (get.docker.com) or a user command."""
+def install_script(method: str, command: str | None = None, url: str | None = None) -> str:
+    """The script for an install method: packages, script (`url`, run with sh as root) or a user command."""
     if method == "packages":
         body = _PACKAGES
-    elif method == "script":
-        body = _SCRIPT
+    elif method == "script" and url:
+        body = f"url={shlex.quote(url)}\n" + _SCRIPT
     elif method == "command" and command:
         body = "set -eu\n" + command + "\n"
     else:

@@ -104,9 +104,11 @@ class DockerHostArgs:
     daemon: Input[Mapping[str, Any]] | None = None
     """Daemon settings: a DaemonConfig's `settings`, or the same mapping inline."""
     install_method: Input[str] | None = None
-    """When Docker is missing: packages (default), script (get.docker.com), command, or none."""
+    """When Docker is missing: packages (default), script (install_script_url), command, or none."""
     install_command: Input[str] | None = None
     """The command for install_method=command."""
+    install_script_url: Input[str] | None = None
+    """For install_method=script: an http(s) URL of a shell script the host downloads and runs as root."""
     uninstall_on_delete: Input[bool] | None = None
     """On destroy, also remove Docker if this resource installed it (default false)."""
     address: Input[str] | None = None

@@ -45,6 +45,8 @@ class MachineArgs:
     """packages (default), script, command or none."""
     install_command: Input[str] | None = None
     """The command for install_method=command."""
+    install_script_url: Input[str] | None = None
+    """For install_method=script: an http(s) URL of a shell script the host downloads and runs as root."""
     address: Input[str] | None = None
     """Address clients use (default: the connection host)."""
     key_type: Input[str] | None = None
@@ -165,6 +167,7 @@ class Machine(pulumi.ComponentResource):
                 daemon=daemon,
                 install_method=args.install_method,
                 install_command=args.install_command,
+                install_script_url=args.install_script_url,
                 address=args.address,
                 confirm_timeout=args.confirm_timeout,
             ),

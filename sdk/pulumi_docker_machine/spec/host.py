@@ -36,6 +36,7 @@ class HostSpec(SpecReader):
     daemon: DaemonSpec
     install_method: str
     install_command: str | None
+    install_script_url: str | None
     uninstall_on_delete: bool
     client_cert_pem: str | None
     client_key_pem: str | None = field(metadata=meta(secret=True))
@@ -61,6 +62,7 @@ class HostSpec(SpecReader):
         reader.nested("daemon", DaemonSpec, {})
         reader.read("install_method", _install_method, "packages")
         reader.read("install_command", values.text, None)
+        reader.read("install_script_url", values.http_url, None)
         reader.read("uninstall_on_delete", values.flag, False)
         reader.read("client_cert_pem", values.certificate_pem, None)
         reader.read("client_key_pem", values.private_key_pem, None)
@@ -78,13 +80,15 @@ def _install_method(field: str, raw: Any) -> str:
 
 
 def _check_install(reader: Reader) -> None:
-    if not reader.known("install_method", "install_command"):
-        return
-    method, command = reader.values["install_method"], reader.values["install_command"]
-    if method == "command" and not command:
-        reader.fail("install_command", "is required when install_method is 'command'")
-    if method != "command" and command:
-        reader.fail("install_command", f"is set but install_method is {method!r}: set it to 'command'")
+    """install_command goes with install_method 'command', install_script_url with 'script'."""
+    for name, method in (("install_command", "command"), ("install_script_url", "script")):
+        if not reader.known("install_method", name):
+            continue
+        chosen, given = reader.values["install_method"], reader.values[name]
+        if chosen == method and not given:
+            reader.fail(name, f"is required when install_method is {method!r}")
+        if chosen != method and given:
+            reader.fail(name, f"is set but install_method is {chosen!r}: set it to {method!r}")
 
 
 def _check_certificates(reader: Reader) -> None:

@@ -10,6 +10,7 @@ import ipaddress
 import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from cryptography.exceptions import InvalidSignature
 
@@ -35,6 +36,19 @@ def single_line(field: str, raw: Any) -> str:
     value = text(field, raw)
     if "\n" in value or "\r" in value:
         raise ValidationError(field, "may not contain a line break")
+    return value
+
+
+def http_url(field: str, raw: Any) -> str:
+    """An http:// or https:// URL with a host (fetched on the host). Not echoed: it may hold a password."""
+    value = single_line(field, raw)
+    try:
+        parts = urlsplit(value)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in value
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValidationError(field, "must be an http:// or https:// URL with a host name")
     return value
 
 

@@ -79,6 +79,7 @@ for h in hosts:
             daemon=daemon.settings,
             install_method=h.get("install_method"),
             install_command=h.get("install_command"),
+            install_script_url=h.get("install_script_url"),
             uninstall_on_delete=h.get("uninstall_on_delete"),
             confirm_timeout=h.get("confirm_timeout"),
         ),
