@@ -138,6 +138,7 @@ def observe(host: HostIO, state: Mapping[str, Any]) -> dict[str, Any]:
     """read(): one probe; what the host looks like against what we applied."""
     facts = host.probe()
     return {
+        "init_system": facts.init_system,
         "engine_version": facts.server_version,
         "addresses": list(facts.addresses),
         "daemon_pid": facts.main_pid,

@@ -2,6 +2,7 @@
 
 import pytest
 from pulumi.output import Unknown
+from pulumi_docker_machine.errors import ValidationError
 from pulumi_docker_machine.providers.dockerhost import DockerHostProvider, _pins
 
 pytestmark = pytest.mark.unit
@@ -44,3 +45,14 @@ def test_pins_fall_back_to_the_single_host_key_of_older_state() -> None:
         "j:22": "x",
         "10.0.0.2:22": "y",
     }
+
+
+@pytest.mark.parametrize("init", ["sysvinit", "openrc"])
+def test_daemon_environment_on_a_host_applied_without_systemd_is_refused_at_preview(init: str) -> None:
+    olds = {**OLDS, "init_system": init}
+    news = {**olds, "daemon": {"environment": {"HTTP_PROXY": "http://proxy.test:3128"}}}
+    with pytest.raises(ValidationError, match=f"daemon.environment: root@10.0.0.2:22 runs {init}"):
+        DockerHostProvider().diff("id", olds, news)
+    assert DockerHostProvider().diff("id", {**olds, "init_system": "systemd"}, news).changes
+    unknown = {**olds, "daemon": {"environment": Unknown()}}
+    assert DockerHostProvider().diff("id", olds, unknown).changes  # known only at apply: decided there

@@ -202,12 +202,17 @@ def _check_init_script(spec: HostSpec, facts: HostFacts) -> None:
             f" {facts.init_system} hosts); nothing was changed"
         )
     if spec.daemon.environment:
-        raise ValidationError(
-            "daemon.environment",
-            f"{label} runs {facts.init_system}: its /etc/init.d/docker takes dockerd's environment from"
-            f" {paths.INIT_DEFAULTS}, which this package does not manage; set the variables there, or"
-            " leave daemon.environment empty; nothing was changed",
-        )
+        raise environment_refused(label, facts.init_system)
+
+
+def environment_refused(label: str, init_system: str) -> ValidationError:
+    """Why daemon.environment cannot be set on a host whose `init_system` is not systemd."""
+    return ValidationError(
+        "daemon.environment",
+        f"{label} runs {init_system}: its /etc/init.d/docker takes dockerd's environment from"
+        f" {paths.INIT_DEFAULTS}, which this package does not manage; set the variables there, or"
+        " leave daemon.environment empty; nothing was changed",
+    )
 
 
 def _check_storage_driver(spec: HostSpec, facts: HostFacts) -> None:
