@@ -154,7 +154,7 @@ def remove(
     progress: Progress = quiet,
 ) -> None:
     """delete(): give the host back as it was recorded; Docker stays unless we installed it and were asked."""
-    facts = _settled(host, spec, progress, refuse_init=False)
+    facts = _settled(host, spec, progress)
     entries = plan.plan_remove(facts, state)
     txn = Transaction(
         id=new_transaction_id(),
@@ -177,14 +177,9 @@ def remove(
     host.forget()
 
 
-def _settled(host: HostIO, spec: HostSpec, progress: Progress, refuse_init: bool = True) -> HostFacts:
+def _settled(host: HostIO, spec: HostSpec, progress: Progress) -> HostFacts:
     """Probe; refuse a busy host; roll back what a cut-off earlier run left unconfirmed."""
     facts = host.probe()
-    if refuse_init and facts.init_system not in SUPPORTED_INITS:
-        raise DockerMachineError(
-            f"{spec.connection.label}: init system {facts.init_system!r} is not supported yet"
-            f" ({' and '.join(SUPPORTED_INITS)} are); nothing was changed"
-        )
     if facts.lock_owner:
         raise HostBusyError(spec.connection.label, facts.lock_owner)
     if facts.txn is not None:
