@@ -69,3 +69,19 @@ def test_every_release_has_its_own_images_and_repository(tmp_path: Path) -> None
     assert "docker-cli" in image.recipe("docker", "trixie")
     with pytest.raises(SandboxError, match="unknown release"):
         image.recipe("base", "sid")
+
+
+def test_openrc_images_are_the_sysvinit_recipe_plus_openrc_and_leave_sysvinit_names_alone(
+    tmp_path: Path,
+) -> None:
+    # Adding OpenRC must not rebuild anyone's cached sysvinit images.
+    assert (
+        image.image_path("base", tmp_path, "bookworm", "sysvinit").name
+        == "base-bookworm-sysvinit-a7419b2434bd"
+    )
+    assert image.image_path("docker", tmp_path, "bookworm", "sysvinit").name.endswith("-ffd9a327b022")
+    openrc, sysv = image.recipe("base", "bookworm", "openrc"), image.recipe("base", "bookworm", "sysvinit")
+    assert openrc.replace("apt-get install openrc\n", "") == sysv
+    assert image.image_path("docker", tmp_path, "bookworm", "openrc").name.startswith(
+        "docker-bookworm-openrc-"
+    )
