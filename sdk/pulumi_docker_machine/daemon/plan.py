@@ -17,6 +17,7 @@ from typing import Any
 
 from ..errors import DockerMachineError, ValidationError
 from ..remote.facts import HostFacts
+from ..spec.connection import DEFAULT_PORT, DEFAULT_USER
 from ..spec.daemon import OWNED_KEYS
 from ..spec.host import HostSpec
 from . import paths, render
@@ -203,6 +204,19 @@ def _check_init_script(spec: HostSpec, facts: HostFacts) -> None:
         )
     if spec.daemon.environment:
         raise environment_refused(label, facts.init_system)
+
+
+def refuse_for_recorded_init(state: Mapping[str, Any], daemon: Any) -> None:
+    """At preview (diff, `daemon` known): refuse daemon.environment on a host that ran sysvinit or OpenRC at
+    the last apply or refresh (`state`'s init_system). A create learns the init system from its probe, so
+    there it is refused at apply."""
+    init = state.get("init_system")
+    if init in (None, "", "systemd") or not isinstance(daemon, Mapping):
+        return
+    if daemon.get("environment"):
+        conn = state.get("connection") or {}
+        user, port = conn.get("user") or DEFAULT_USER, int(conn.get("port") or DEFAULT_PORT)
+        raise environment_refused(f"{user}@{conn.get('host')}:{port}", str(init))
 
 
 def environment_refused(label: str, init_system: str) -> ValidationError:

@@ -159,38 +159,34 @@ pdm_log() {
 }
 """
 
-# sysvinit: Debian's /etc/init.d/docker (start-stop-daemon, LSB status codes: 0 running, 1 dead with its
-# pidfile left, 3 stopped), dockerd's output appended to /var/log/docker.log (its last lines, without
-# timestamps: the status keeps 1500 characters). `restart` of a stopped
-# daemon returns 1 without starting it, so stop (no error when already stopped), then start.
-_SYSVINIT = r"""
-pdm_reload() { :; }
-pdm_restart() {
-  /etc/init.d/docker stop >/dev/null 2>&1
-  /etc/init.d/docker start >/dev/null 2>&1
-} 9>&-
-pdm_active() { /etc/init.d/docker status >/dev/null 2>&1; }
-pdm_failed() { /etc/init.d/docker status >/dev/null 2>&1; [ $? -eq 1 ]; }
-pdm_log() {
+
+def _init_script_adapter(run: str, failed: str) -> str:
+    """Restart, status and log through `run ACTION` (an init script, or OpenRC's `rc-service docker`);
+    `failed`: the status codes (a `case` pattern) that mean dead rather than stopped.
+
+    sysvinit: Debian's /etc/init.d/docker (start-stop-daemon, LSB status codes: 0 running, 1 dead with its
+    pidfile left, 3 stopped); its `restart` of a stopped daemon returns 1 without starting it, so stop (no
+    error when already stopped), then start. OpenRC runs the same LSB script, or a native openrc-run script
+    (32: crashed), whose `start` does nothing while a crashed service still counts as started: stop first
+    there too. dockerd's output is appended to /var/log/docker.log either way (its last lines, without
+    timestamps: the status keeps 1500 characters).
+    """
+    return f"""
+pdm_reload() {{ :; }}
+pdm_restart() {{
+  {run} stop >/dev/null 2>&1
+  {run} start >/dev/null 2>&1
+}} 9>&-
+pdm_active() {{ {run} status >/dev/null 2>&1; }}
+pdm_failed() {{ {run} status >/dev/null 2>&1; case $? in {failed}) return 0 ;; esac; return 1; }}
+pdm_log() {{
   tail -n 200 /var/log/docker.log 2>/dev/null | grep -v '^$' | sed 's/^time="[^"]*" //' | tail -n 5
-}
+}}
 """
 
-# OpenRC: `rc-service` runs Debian's LSB /etc/init.d/docker as it is (the sysvinit case: same status codes,
-# same log), or a native openrc-run script (32: crashed; it logs to /var/log/docker.log too). A crashed
-# service still counts as started for OpenRC, whose `start` would then do nothing: stop first.
-_OPENRC = r"""
-pdm_reload() { :; }
-pdm_restart() {
-  rc-service docker stop >/dev/null 2>&1
-  rc-service docker start >/dev/null 2>&1
-} 9>&-
-pdm_active() { rc-service docker status >/dev/null 2>&1; }
-pdm_failed() { rc-service docker status >/dev/null 2>&1; case $? in 1|32) return 0 ;; esac; return 1; }
-pdm_log() {
-  tail -n 200 /var/log/docker.log 2>/dev/null | grep -v '^$' | sed 's/^time="[^"]*" //' | tail -n 5
-}
-"""
+
+_SYSVINIT = _init_script_adapter("/etc/init.d/docker", "1")
+_OPENRC = _init_script_adapter("rc-service docker", "1|32")
 
 # Waiting: active, answering on $WAIT_SOCKET and listening on $WAIT_PORT (each when set).
 _WAIT = r"""

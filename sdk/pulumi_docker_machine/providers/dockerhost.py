@@ -17,7 +17,6 @@ from .. import lifecycle
 from ..daemon import plan, render
 from ..diff import changed_fields, is_unknown
 from ..remote.hostio import SshHost
-from ..spec.connection import DEFAULT_PORT, DEFAULT_USER
 from ..spec.daemon import DaemonConfigSpec
 from ..spec.host import HostSpec
 from .boundary import check_result, reports_errors
@@ -49,7 +48,8 @@ class DockerHostProvider(ResourceProvider):
 
     @reports_errors
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        _refuse_what_the_init_system_cannot_take(olds, news)
+        if not is_unknown(news.get("daemon")):  # else known only at apply, and decided there
+            plan.refuse_for_recorded_init(olds, news.get("daemon"))
         changed = changed_fields(olds, news, INPUT_FIELDS)
         replaces = [f for f in _REPLACING if _sub_changed(olds, news, f)]
         if olds.get("drift"):
@@ -77,18 +77,6 @@ class DockerHostProvider(ResourceProvider):
         uninstall = bool(props.get("uninstall_on_delete") and spec.install_method == "packages")
         with to_engine() as progress:
             lifecycle.remove(SshHost(spec.connection, _pins(props)), spec, props, uninstall, progress)
-
-
-def _refuse_what_the_init_system_cannot_take(olds: dict[str, Any], news: dict[str, Any]) -> None:
-    """daemon.environment on a host that ran sysvinit or OpenRC at the last apply (or refresh): refused at
-    preview. A create learns the init system from its probe, so there it is refused at apply."""
-    init, daemon = olds.get("init_system"), news.get("daemon")
-    if init in (None, "", "systemd") or not isinstance(daemon, dict) or is_unknown(daemon.get("environment")):
-        return
-    if daemon.get("environment"):
-        conn = olds.get("connection") or {}
-        user, port = conn.get("user") or DEFAULT_USER, int(conn.get("port") or DEFAULT_PORT)
-        raise plan.environment_refused(f"{user}@{conn.get('host')}:{port}", str(init))
 
 
 def _pins(state: dict[str, Any]) -> dict[str, str]:
