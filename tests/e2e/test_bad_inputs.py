@@ -60,6 +60,9 @@ class Cases:
         return out
 
 
+URL_PASSWORD = "url-password-6f1d"
+"""In a bad install_script_url: the message must not repeat the URL."""
+
 # (config case, fragment of the one line that names the field, whether `up --skip-preview` is tried too)
 PREVIEW_CASES: list[tuple[dict[str, Any], str, bool]] = [
     ({"connection": {"port": "ssh"}}, "connection.port: must be a whole number", True),
@@ -82,6 +85,15 @@ PREVIEW_CASES: list[tuple[dict[str, Any], str, bool]] = [
     ({"name": "web\n"}, "is not a machine name", True),
     ({"confirm_timeout": 5}, "confirm_timeout: must be between 10 and 3600 seconds; got 5", False),
     ({"install_method": "magic"}, "install_method: 'magic' is not one of packages", False),
+    ({"install_method": "script"}, "install_script_url: is required when install_method is 'script'", False),
+    (
+        {
+            "install_method": "script",
+            "install_script_url": f"ftp://user:{URL_PASSWORD}@get.example/docker.sh",
+        },
+        "install_script_url: must be an http:// or https:// URL with a host name",
+        False,
+    ),
 ]
 
 
@@ -89,7 +101,7 @@ def test_bad_inputs_fail_with_one_line_and_change_nothing(pulumi_stack, test_hos
     host = test_hosts.one()
     before = host_state(host)
     stack = pulumi_stack(PROGRAM, name="bad")
-    cases = Cases(stack, host, tmp_path, [LOGIN_PASSWORD, SUDO_PASSWORD, PASSPHRASE])
+    cases = Cases(stack, host, tmp_path, [LOGIN_PASSWORD, SUDO_PASSWORD, PASSPHRASE, URL_PASSWORD])
 
     for case, fragment, also_up in PREVIEW_CASES:
         cases.set(dict(case))

@@ -2,8 +2,8 @@
 
 Config `case` (JSON): name, key_file, connection (merged over {host, user, private_key from key_file};
 the string "KEY" stands for the key text), and any of daemon, ip_addresses, install_method,
-confirm_timeout, address; ca_files: [cert, key] adopts that CA. Credentials are plain strings on
-purpose: the resources must keep them out of messages and state.
+install_script_url, confirm_timeout, address; ca_files: [cert, key] adopts that CA. Credentials are plain
+strings on purpose: the resources must keep them out of messages and state.
 """
 
 import json
@@ -31,7 +31,7 @@ if case.get("ca_files"):
     )
 options = {
     k: case[k]
-    for k in ("daemon", "ip_addresses", "install_method", "confirm_timeout", "address")
+    for k in ("daemon", "ip_addresses", "install_method", "install_script_url", "confirm_timeout", "address")
     if k in case
 }
 machine = Machine(
