@@ -65,11 +65,11 @@ def provision(target: Target, ca: Authority, client_dir: Path) -> int:
     ssh("hostname")
     ssh("command -v docker")  # install if missing (present here)
     ssh("mkdir -p /etc/docker /etc/systemd/system/docker.service.d")
-    cert_pem, key_pem = ca.issue(issue.LeafUsage.SERVER, target.address, [target.address])
+    cert_pem, private_key_pem = ca.issue(issue.LeafUsage.SERVER, target.address, [target.address])
     for path, content in (
         ("/etc/docker/ca.pem", ca.pem),
         ("/etc/docker/server.pem", cert_pem),
-        ("/etc/docker/server-key.pem", key_pem),
+        ("/etc/docker/server-key.pem", private_key_pem),
         (DROPIN, DROPIN_TEXT),
     ):
         ssh(f"tee {path} >/dev/null", content)

@@ -43,8 +43,8 @@ people = {
     for person in cfg.get_object("people") or []
 }
 
-pulumi.export("ca_pem", ca.cert_pem)
+pulumi.export("ca_cert_pem", ca.cert_pem)
 pulumi.export("docker_hosts", {name: m.docker_host for name, m in machines.items()})
 pulumi.export(
-    "clients", {p: {"cert_pem": c.cert_pem, "key_pem": c.private_key_pem} for p, c in people.items()}
+    "clients", {p: {"cert_pem": c.cert_pem, "private_key_pem": c.private_key_pem} for p, c in people.items()}
 )

@@ -53,5 +53,5 @@ if managers:  # no managers: the machines are plain TLS Docker hosts
     pulumi.export("members", cluster.members)
     pulumi.export("env", cluster.env)
     pulumi.export("env_command", cluster.env_command)
-    pulumi.export("swarm_ca_pem", cluster.ca_cert_pem)
+    pulumi.export("swarm_ca_cert_pem", cluster.ca_cert_pem)
     pulumi.export("operations", cluster.operations)

@@ -46,7 +46,7 @@ def host_stack(pulumi_stack: Any, hosts: list[dict[str, Any]], daemon: dict[str,
 
 def client(stack: Stack, tmp_path: Path) -> DockerTLS:
     out = stack.outputs(show_secrets=True)
-    return DockerTLS(tmp_path / "client", out["ca_pem"], out["cert_pem"], out["key_pem"])
+    return DockerTLS(tmp_path / "client", out["ca_cert_pem"], out["cert_pem"], out["private_key_pem"])
 
 
 def on_host(host: Any, cmd: str) -> str:
@@ -97,7 +97,7 @@ def test_provision_runs_containers_over_tls_and_refuses_others(pulumi_stack, tes
     assert out["engine_version"].startswith("20.10")
     assert out["host_key_fingerprint"] == host.fingerprint
     # The SSH key went in as a plain string; the state still holds no private key in clear.
-    assert "PRIVATE KEY" not in stack.state_text(pem_body_line(stack.outputs()["ca_pem"]))
+    assert "PRIVATE KEY" not in stack.state_text(pem_body_line(stack.outputs()["ca_cert_pem"]))
 
     docker = client(stack, tmp_path)
     url = out["docker_host"]
@@ -111,10 +111,10 @@ def test_provision_runs_containers_over_tls_and_refuses_others(pulumi_stack, tes
     # Refused: no client certificate, a certificate of another CA, plain HTTP.
     plain = docker.run(url, "version", tls=False)
     assert plain.returncode != 0 and b"HTTP request to an HTTPS server" in plain.stderr
-    stranger = DockerTLS(tmp_path / "stranger", stack.outputs()["ca_pem"], *foreign_client_pems())
+    stranger = DockerTLS(tmp_path / "stranger", stack.outputs()["ca_cert_pem"], *foreign_client_pems())
     refused = stranger.run(url, "version")
     assert refused.returncode != 0 and b"bad certificate" in refused.stderr
-    nocert = DockerTLS(tmp_path / "nocert", stack.outputs()["ca_pem"], "", "")
+    nocert = DockerTLS(tmp_path / "nocert", stack.outputs()["ca_cert_pem"], "", "")
     no_client = subprocess.run(
         [docker.binary(), "-H", url, "--tls", f"--tlscacert={nocert.dir / 'ca.pem'}", "version"],
         capture_output=True,
@@ -221,7 +221,7 @@ def test_every_key_type_is_accepted_by_a_real_daemon(pulumi_stack, test_hosts, t
     outputs = stack.outputs(show_secrets=True)
     for key_type, host in hosts.items():
         out = outputs[key_type]
-        docker = DockerTLS(tmp_path / key_type, out["ca_pem"], out["cert_pem"], out["key_pem"])
+        docker = DockerTLS(tmp_path / key_type, out["ca_cert_pem"], out["cert_pem"], out["private_key_pem"])
         assert docker.text(out["docker_host"], "info", "--format", "{{.Name}}") == host.name, key_type
         served = subprocess.run(
             ["openssl", "s_client", "-connect", out["docker_host"].removeprefix("tcp://"), "-brief"],

@@ -52,7 +52,7 @@ def test_non_root_user_through_sudo(pulumi_stack, test_hosts, tmp_path, login):
     result = stack.up()
     if host.password:
         assert host.password not in result.stdout + result.stderr
-        assert host.password not in stack.state_text(pem_body_line(stack.outputs()["ca_pem"]))
+        assert host.password not in stack.state_text(pem_body_line(stack.outputs()["ca_cert_pem"]))
     out = stack.outputs()[entry(host)["name"]]
     assert (
         client(stack, tmp_path).text(out["docker_host"], "version", "--format", "{{.Server.Os}}") == "linux"

@@ -184,7 +184,7 @@ def test_fleet_example_one_ca_a_client_per_person(pulumi_stack, test_hosts, tmp_
     out = stack.outputs(show_secrets=True)
     for person in ("alice", "bob"):
         who = out["clients"][person]
-        docker = DockerTLS(tmp_path / person, out["ca_pem"], who["cert_pem"], who["key_pem"])
+        docker = DockerTLS(tmp_path / person, out["ca_cert_pem"], who["cert_pem"], who["private_key_pem"])
         for url in out["docker_hosts"].values():
             labels = docker.text(url, "info", "--format", "{{json .Labels}}")
             assert "fleet=dev" in labels
@@ -192,7 +192,7 @@ def test_fleet_example_one_ca_a_client_per_person(pulumi_stack, test_hosts, tmp_
 
 def test_byo_ca_example(pulumi_stack, test_hosts, tmp_path):
     host = test_hosts.one()
-    ca_key, ca_pem = tmp_path / "ca-key.pem", tmp_path / "ca.pem"
+    ca_key, ca_cert_pem = tmp_path / "ca-key.pem", tmp_path / "ca.pem"
     subprocess.run(
         [
             "openssl",
@@ -223,18 +223,18 @@ def test_byo_ca_example(pulumi_stack, test_hosts, tmp_path):
             "-addext",
             "keyUsage=critical,keyCertSign,cRLSign",
             "-out",
-            str(ca_pem),
+            str(ca_cert_pem),
         ],
         check=True,
     )
     stack = example(pulumi_stack, "byo-ca", tmp_path)
-    stack.config_set("ca_cert_pem", ca_pem.read_text())
+    stack.config_set("ca_cert_pem", ca_cert_pem.read_text())
     stack.config_set("ca_key_pem", ca_key.read_text(), secret=True)
     stack.config_set("host", host.address)
     stack.config_set("private_key", Path(host.key_path).read_text(), secret=True)
     stack.config_set("name", "byo")
     stack.up()
-    assert ca_key.read_text().split("\n")[1] not in stack.state_text(pem_body_line(ca_pem.read_text()))
+    assert ca_key.read_text().split("\n")[1] not in stack.state_text(pem_body_line(ca_cert_pem.read_text()))
     served = subprocess.run(
         [
             "openssl",
@@ -242,7 +242,7 @@ def test_byo_ca_example(pulumi_stack, test_hosts, tmp_path):
             "-connect",
             f"{host.address}:2376",
             "-CAfile",
-            str(ca_pem),
+            str(ca_cert_pem),
             "-verify_return_error",
             "-brief",
         ],

@@ -170,7 +170,7 @@ def test_swarm_example_lifecycle(pulumi_stack, test_hosts, tmp_path):
     rotated = [docker.text(url["m1"], "swarm", "join-token", "-q", role) for role in ("worker", "manager")]
     assert rotated[0] != tokens[0] and rotated[1] != tokens[1]
     ca_after = docker.text(url["m1"], "swarm", "ca")
-    assert ca_after != ca_before and out["swarm_ca_pem"].strip() == ca_after.strip()
+    assert ca_after != ca_before and out["swarm_ca_cert_pem"].strip() == ca_after.strip()
     assert all(n["status"] == "ready" for n in nodes(docker, url["m1"]).values())
 
     # Scale down in one up: 3 managers to 1 (m2 demoted, m3 removed) and worker w2 removed, drained first.

@@ -13,10 +13,10 @@ from pathlib import Path
 class DockerTLS:
     """Client certificate files in a directory, and a `docker` runner that uses them."""
 
-    def __init__(self, directory: Path, ca_pem: str, cert_pem: str, key_pem: str) -> None:
+    def __init__(self, directory: Path, ca_cert_pem: str, cert_pem: str, private_key_pem: str) -> None:
         self.dir = directory
         directory.mkdir(parents=True, exist_ok=True)
-        for name, content in (("ca.pem", ca_pem), ("cert.pem", cert_pem), ("key.pem", key_pem)):
+        for name, content in (("ca.pem", ca_cert_pem), ("cert.pem", cert_pem), ("key.pem", private_key_pem)):
             path = directory / name
             path.write_text(content)
             path.chmod(0o600 if name == "key.pem" else 0o644)

@@ -69,9 +69,9 @@ DAEMON = {"settings": {}}
 FILES = {
     "name": "web",
     "docker_host": "tcp://10.0.0.5:2376",
-    "ca_pem": CA.pem,
+    "ca_cert_pem": CA.pem,
     "cert_pem": CLIENT[0],
-    "key_pem": CLIENT[1],
+    "private_key_pem": CLIENT[1],
 }
 
 
@@ -528,7 +528,7 @@ ROWS = {
     "ssh port a word": bad(ClientConfigSpec, FILES, {"ssh_port": "ssh"}, "ssh_port", "whole number"),
     "ssh port string": ok(ClientConfigSpec, FILES, {"ssh_port": "2222"}, "ssh_port", 2222),
     "client key of another cert": bad(
-        ClientConfigSpec, FILES, {"key_pem": SERVER[1]}, "key_pem", "does not match"
+        ClientConfigSpec, FILES, {"private_key_pem": SERVER[1]}, "private_key_pem", "does not match"
     ),
 }
 

@@ -60,7 +60,7 @@ CASES: list[tuple[ResourceProvider, dict[str, Any], list[str], tuple[str, Any]]]
     (
         ClientConfigProvider(),
         {"name": "web\n", "docker_host": "tcp://h:2376", "ssh_port": "2222"},
-        ["name", "ca_pem", "cert_pem", "key_pem"],
+        ["name", "ca_cert_pem", "cert_pem", "private_key_pem"],
         ("ssh_port", 2222),
     ),
 ]

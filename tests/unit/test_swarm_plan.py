@@ -13,7 +13,7 @@ from pulumi_docker_machine.swarm.view import ClusterView, Daemon, Member, Status
 pytestmark = pytest.mark.unit
 
 CLUSTER = "cluster-1"
-CREDS = {"ca_pem": "CA", "cert_pem": "CERT", "key_pem": "KEY"}
+CREDS = {"ca_cert_pem": "CA", "cert_pem": "CERT", "private_key_pem": "KEY"}
 
 
 def declare(managers: str, workers: str = "", **per_node: dict[str, Any]) -> swarm_spec.SwarmSpec:

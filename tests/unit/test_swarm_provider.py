@@ -10,7 +10,7 @@ from pulumi_docker_machine.providers.swarm import SwarmProvider
 
 pytestmark = pytest.mark.unit
 
-CREDS = {"ca_pem": "CA", "cert_pem": "CERT", "key_pem": "KEY"}
+CREDS = {"ca_cert_pem": "CA", "cert_pem": "CERT", "private_key_pem": "KEY"}
 
 
 def props(managers: str, workers: str = "", **extra: Any) -> dict[str, Any]:
@@ -42,12 +42,12 @@ def test_check_names_each_bad_field() -> None:
 def test_failures_lead_with_the_field_path_never_a_property() -> None:
     # The engine would print a named property's whole value: the node list, or secret credentials.
     news = props("m1", drain_timeout=0)
-    news["credentials"]["m1"] = {"ca_pem": "CA"}
+    news["credentials"]["m1"] = {"ca_cert_pem": "CA"}
     found = SwarmProvider().check({}, news).failures
     assert {f.property for f in found} == {""}
     assert [f.reason.split(":")[0] for f in found] == [
         "credentials.m1.cert_pem",
-        "credentials.m1.key_pem",
+        "credentials.m1.private_key_pem",
         "drain_timeout",
     ]
 

@@ -11,7 +11,7 @@ from pulumi_docker_machine.swarm import spec
 
 pytestmark = pytest.mark.unit
 
-CREDS = {"ca_pem": "CA", "cert_pem": "CERT", "key_pem": "KEY"}
+CREDS = {"ca_cert_pem": "CA", "cert_pem": "CERT", "private_key_pem": "KEY"}
 
 
 def inputs(*nodes: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -66,8 +66,8 @@ def test_every_problem_is_reported_with_its_field() -> None:
         ({"nodes": [], "credentials": {}}, "nodes", "non-empty list"),
         ({"nodes": [node("m1")], "credentials": {}}, "credentials", "no TLS credentials for node 'm1'"),
         (
-            {"nodes": [node("m1")], "credentials": {"m1": {"ca_pem": "x", "cert_pem": "y"}}},
-            "credentials.m1.key_pem",
+            {"nodes": [node("m1")], "credentials": {"m1": {"ca_cert_pem": "x", "cert_pem": "y"}}},
+            "credentials.m1.private_key_pem",
             "is required",
         ),
         (inputs(node("m1", colour="blue")), "nodes[0].colour", "is not a known field"),
@@ -81,9 +81,9 @@ def test_refusals(given: dict[str, Any], field: str, words: str) -> None:
 
 
 def test_credentials_never_appear_in_errors() -> None:
-    creds = {"ca_pem": "", "cert_pem": "SECRET-CERT", "key_pem": "SECRET-KEY"}
+    creds = {"ca_cert_pem": "", "cert_pem": "SECRET-CERT", "private_key_pem": "SECRET-KEY"}
     _, errors = spec.check({"nodes": [node("m1")], "credentials": {"m1": creds}})
-    assert [e.field for e in errors] == ["credentials.m1.ca_pem"]
+    assert [e.field for e in errors] == ["credentials.m1.ca_cert_pem"]
     assert "SECRET" not in str(errors[0])
 
 

@@ -175,16 +175,16 @@ class CertificateAuthorityProvider(_CertificateProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         spec = CertificateAuthoritySpec.from_inputs(props)
         if spec.existing_cert_pem and spec.existing_private_key_pem:
-            cert, key_pem = load_certificate(spec.existing_cert_pem), spec.existing_private_key_pem
+            cert, private_key_pem = load_certificate(spec.existing_cert_pem), spec.existing_private_key_pem
         else:
             assert spec.common_name is not None and spec.validity_hours is not None
             key = generate_private_key(spec.key_type)
             subject = subject_name(spec.common_name, spec.organization)
             issued = _issued_at(props, spec.validity_hours)
             cert = self_signed_ca(key, subject, validity_window(issued, spec.validity_hours))
-            key_pem = private_key_to_pem(key)
+            private_key_pem = private_key_to_pem(key)
         cert_pem = certificate_to_pem(cert)
-        return _created(spec, cert, key_pem, cert_pem, clock.now(), self._renewable(props))
+        return _created(spec, cert, private_key_pem, cert_pem, clock.now(), self._renewable(props))
 
 
 class _LeafProvider(_CertificateProvider):

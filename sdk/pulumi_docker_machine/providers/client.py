@@ -38,7 +38,7 @@ def _write(props: dict[str, Any]) -> dict[str, Any]:
         server_cert_not_after=props.get("server_cert_not_after") or "",
     )
     root = _store(props)
-    directory = store.save(root, record, props["ca_pem"], props["cert_pem"], props["key_pem"])
+    directory = store.save(root, record, props["ca_cert_pem"], props["cert_pem"], props["private_key_pem"])
     context = props["name"] if props.get("docker_context", True) else ""
     if context:
         docker_context.upsert(context, props["docker_host"], directory)
@@ -77,6 +77,7 @@ class ClientConfigProvider(ResourceProvider):
 
     @reports_errors
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        olds = ClientConfigSpec.upgrade(olds)
         changed = changed_fields(olds, _settled(olds, news), INPUT_FIELDS)
         replaces = [f for f in ClientConfigSpec.replacing_fields() if f in changed]
         return DiffResult(
@@ -89,6 +90,7 @@ class ClientConfigProvider(ResourceProvider):
 
     @reports_errors
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        props = ClientConfigSpec.upgrade(props)
         seen = store.digest(_store(props), props["name"])
         drift = {
             f: "missing" if not seen[f] else "changed"

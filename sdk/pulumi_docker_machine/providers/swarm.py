@@ -157,6 +157,7 @@ class SwarmProvider(ResourceProvider):
 
     @reports_errors
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        olds = SwarmSpec.upgrade(olds)
         changed = changed_fields(olds, news, INPUT_FIELDS)
         if olds.get("drift"):
             changed.append("drift")
@@ -164,6 +165,7 @@ class SwarmProvider(ResourceProvider):
 
     @reports_errors
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        olds = SwarmSpec.upgrade(olds)
         spec = swarm_spec.from_inputs(_inputs(news))
         endpoints = _endpoints(spec, olds)
         view = observe(endpoints, olds.get("cluster_id") or id_, olds.get("node_ids") or {})
@@ -185,6 +187,7 @@ class SwarmProvider(ResourceProvider):
 
     @reports_errors
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        props = SwarmSpec.upgrade(props)
         spec = swarm_spec.from_inputs(_inputs(props))
         endpoints = _endpoints(spec)
         view = observe(endpoints, props.get("cluster_id") or id_, props.get("node_ids") or {})
@@ -197,6 +200,7 @@ class SwarmProvider(ResourceProvider):
 
     @reports_errors
     def delete(self, id_: str, props: dict[str, Any]) -> None:
+        props = SwarmSpec.upgrade(props)
         spec = swarm_spec.from_inputs(_inputs(props))
         endpoints = _endpoints(spec)
         view = observe(endpoints, props.get("cluster_id") or id_, props.get("node_ids") or {})

@@ -30,20 +30,20 @@ class EngineAPIError(DockerMachineError):
 
 
 class EngineAPI:
-    """The Docker Engine API of one daemon at `tcp://HOST:PORT`, verified against `ca_pem`."""
+    """The Docker Engine API of one daemon at `tcp://HOST:PORT`, verified against `ca_cert_pem`."""
 
     def __init__(
         self,
         host: str,
         port: int,
-        ca_pem: str,
+        ca_cert_pem: str,
         cert_pem: str,
-        key_pem: str,
+        private_key_pem: str,
         timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         self.host, self.port, self.timeout = host, port, timeout
         self.endpoint = f"tcp://{host}:{port}"
-        with client_context(ca_pem, cert_pem, key_pem) as ctx:
+        with client_context(ca_cert_pem, cert_pem, private_key_pem) as ctx:
             ctx.check_hostname = True  # the server certificate must name the address we dial
             self._ctx: ssl.SSLContext = ctx
 

@@ -38,13 +38,13 @@ class TLSProbeError(Exception):
 
 
 @contextmanager
-def client_context(ca_pem: str, cert_pem: str, key_pem: str) -> Iterator[ssl.SSLContext]:
-    """An SSL context that verifies the daemon against `ca_pem` and presents the client certificate."""
-    ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cadata=ca_pem)
+def client_context(ca_cert_pem: str, cert_pem: str, private_key_pem: str) -> Iterator[ssl.SSLContext]:
+    """An SSL context that verifies the daemon against `ca_cert_pem` and presents the client certificate."""
+    ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cadata=ca_cert_pem)
     ctx.check_hostname = False  # the address is checked by the SAN validation at preview
     with tempfile.TemporaryDirectory() as tmp:
         cert_file, key_file = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
-        for path, content in ((cert_file, cert_pem), (key_file, key_pem)):
+        for path, content in ((cert_file, cert_pem), (key_file, private_key_pem)):
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as fh:
                 fh.write(content)
@@ -124,10 +124,12 @@ class _TLSStream:
             out, data = out + data[:size], data[size + 2 :]
 
 
-def probe(stream: Stream, ca_pem: str, cert_pem: str, key_pem: str, timeout: float = 30) -> Engine:
+def probe(
+    stream: Stream, ca_cert_pem: str, cert_pem: str, private_key_pem: str, timeout: float = 30
+) -> Engine:
     """GET /_ping and /version over TLS on `stream` within `timeout` seconds; else raise TLSProbeError."""
     try:
-        with client_context(ca_pem, cert_pem, key_pem) as ctx:
+        with client_context(ca_cert_pem, cert_pem, private_key_pem) as ctx:
             tls = _TLSStream(stream, ctx, time.monotonic() + timeout)
         status, ping = tls.request("/_ping")
         if status != 200:

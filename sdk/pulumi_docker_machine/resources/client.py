@@ -9,8 +9,11 @@ import pulumi
 from pulumi import Input, Output, ResourceOptions
 
 from ..providers.client import ClientConfigProvider
+from ..spec.client import ClientConfigSpec
+from .renamed import accept_old_names
 
 
+@accept_old_names(ClientConfigSpec.renamed)
 @dataclass
 class ClientConfigArgs:
     """Inputs of a ClientConfig."""
@@ -19,11 +22,11 @@ class ClientConfigArgs:
     """Machine name: the directory under `<store>/machines/` and the Docker context name."""
     docker_host: Input[str]
     """`tcp://ADDRESS:2376`."""
-    ca_pem: Input[str]
+    ca_cert_pem: Input[str]
     """CA certificate that verifies the daemon."""
     cert_pem: Input[str]
     """Client certificate."""
-    key_pem: Input[str]
+    private_key_pem: Input[str]
     """Client private key (written 0600)."""
     store: Input[str] | None = None
     """Store directory (default `$MACHINE_STORAGE_PATH` or `~/.docker/machine`)."""
@@ -57,7 +60,7 @@ class ClientConfig(pulumi.dynamic.Resource, module="docker-machine", name="Clien
 
     def __init__(self, name: str, args: ClientConfigArgs, opts: ResourceOptions | None = None):
         props: dict[str, Any] = dict(vars(args))
-        props["key_pem"] = pulumi.Output.secret(props["key_pem"])
+        props["private_key_pem"] = pulumi.Output.secret(props["private_key_pem"])
         props.update({"cert_path": None, "context": None, "sha256": None, "drift": {}})
-        secret = ResourceOptions(additional_secret_outputs=["key_pem"])
+        secret = ResourceOptions(additional_secret_outputs=["private_key_pem"])
         super().__init__(ClientConfigProvider(), name, props, ResourceOptions.merge(opts, secret))

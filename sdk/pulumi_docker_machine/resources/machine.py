@@ -25,6 +25,7 @@ from .certs import (
 )
 from .client import ClientConfig, ClientConfigArgs
 from .dockerhost import DaemonConfig, DockerHost, DockerHostArgs
+from .renamed import deprecated
 
 
 @dataclass
@@ -105,9 +106,9 @@ class Machine(pulumi.ComponentResource):
     name: str
     """The machine's name (its client files and Docker context are named after it)."""
     docker_host: Output[str]
-    ca_pem: Output[str]
+    ca_cert_pem: Output[str]
     cert_pem: Output[str]
-    key_pem: Output[str]
+    private_key_pem: Output[str]
     env: Output[dict[str, str]]
     docker_provider_args: Output[dict[str, str]]
     cert_path: Output[str]
@@ -194,9 +195,9 @@ class Machine(pulumi.ComponentResource):
                 ClientConfigArgs(
                     name=name,
                     docker_host=client_docker_host,
-                    ca_pem=ca.cert_pem,
+                    ca_cert_pem=ca.cert_pem,
                     cert_pem=client.cert_pem,
-                    key_pem=client.private_key_pem,
+                    private_key_pem=client.private_key_pem,
                     store=args.store,
                     ssh_host=host,
                     # As given: ClientConfig's check names a bad port, as DockerHost's does.
@@ -215,9 +216,9 @@ class Machine(pulumi.ComponentResource):
         self.server_cert = server
         self.client_cert = client
         self.docker_host = docker.docker_host
-        self.ca_pem = ca.cert_pem
+        self.ca_cert_pem = ca.cert_pem
         self.cert_pem = client.cert_pem
-        self.key_pem = Output.secret(client.private_key_pem)
+        self.private_key_pem = Output.secret(client.private_key_pem)
         self.cert_path = cert_path
         self.env = Output.all(docker.docker_host, cert_path).apply(
             lambda v: {
@@ -235,11 +236,23 @@ class Machine(pulumi.ComponentResource):
         self.register_outputs(
             {
                 "docker_host": self.docker_host,
-                "ca_pem": self.ca_pem,
+                "ca_cert_pem": self.ca_cert_pem,
                 "cert_pem": self.cert_pem,
-                "key_pem": self.key_pem,
+                "private_key_pem": self.private_key_pem,
                 "env": self.env,
                 "docker_provider_args": self.docker_provider_args,
                 "cert_path": self.cert_path,
             }
         )
+
+    @property
+    def ca_pem(self) -> Output[str]:
+        """Old name of `ca_cert_pem`, until the next release."""
+        deprecated("Machine", "ca_pem", "ca_cert_pem")
+        return self.ca_cert_pem
+
+    @property
+    def key_pem(self) -> Output[str]:
+        """Old name of `private_key_pem`, until the next release."""
+        deprecated("Machine", "key_pem", "private_key_pem")
+        return self.private_key_pem

@@ -10,7 +10,9 @@ import pulumi
 from pulumi import Input, Output, ResourceOptions
 
 from ..providers.swarm import OUTPUT_FIELDS, SECRET_OUTPUTS, SwarmProvider
+from ..swarm.spec import Credentials
 from .machine import Machine
+from .renamed import accept_old_names
 
 
 @dataclass
@@ -22,7 +24,8 @@ class SwarmArgs:
     advertise_addr (an IP; default the docker_host address), labels, availability (active, pause,
     drain). The first manager creates the swarm."""
     credentials: Input[Mapping[str, Input[Mapping[str, Input[str]]]]]
-    """Node name -> {ca_pem, cert_pem, key_pem}: a client certificate its daemon trusts (secret)."""
+    """Node name -> {ca_cert_pem, cert_pem, private_key_pem}: a client certificate its daemon trusts
+    (secret)."""
     ca_rotation: Input[int] | None = None
     """Change (e.g. increment) to rotate the swarm's root CA, like `docker swarm ca --rotate`."""
     token_rotation: Input[int] | None = None
@@ -62,6 +65,7 @@ class Swarm(pulumi.dynamic.Resource, module="docker-machine", name="Swarm"):
         super().__init__(SwarmProvider(), name, props, ResourceOptions.merge(opts, secret))
 
 
+@accept_old_names(Credentials.renamed)
 @dataclass
 class SwarmNodeArgs:
     """A swarm node: a Machine, or a daemon given by address and credentials, with its settings."""
@@ -72,11 +76,11 @@ class SwarmNodeArgs:
     """Node name (default: the Machine's name)."""
     docker_host: Input[str] | None = None
     """tcp://HOST:PORT of the daemon, when not given a Machine."""
-    ca_pem: Input[str] | None = None
+    ca_cert_pem: Input[str] | None = None
     """CA certificate the daemon's server certificate is signed by, when not given a Machine."""
     cert_pem: Input[str] | None = None
     """A client certificate the daemon trusts, when not given a Machine."""
-    key_pem: Input[str] | None = None
+    private_key_pem: Input[str] | None = None
     """Its private key, when not given a Machine."""
     labels: Input[Mapping[str, Input[str]]] | None = None
     """Node labels (placement constraints: `node.labels.KEY==VALUE`)."""
@@ -121,9 +125,9 @@ def _node(entry: Machine | SwarmNodeArgs, role: str) -> tuple[str, dict[str, Any
     if connection is not None:
         spec["via_jump_host"] = Output.unsecret(connection.apply(lambda c: bool(c and c.get("proxy"))))
     creds = {
-        "ca_pem": node.ca_pem or (machine.ca_pem if machine else None),
+        "ca_cert_pem": node.ca_cert_pem or (machine.ca_cert_pem if machine else None),
         "cert_pem": node.cert_pem or (machine.cert_pem if machine else None),
-        "key_pem": node.key_pem or (machine.key_pem if machine else None),
+        "private_key_pem": node.private_key_pem or (machine.private_key_pem if machine else None),
     }
     return name, {k: v for k, v in spec.items() if v is not None}, creds
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from ..errors import ValidationError
 from . import values
@@ -28,9 +29,9 @@ class ClientConfigSpec(SpecReader):
     name: str = field(metadata=meta(replaces=True))
     store: str | None = field(metadata=meta(replaces=True))
     docker_host: str
-    ca_pem: str
+    ca_cert_pem: str
     cert_pem: str
-    key_pem: str = field(metadata=meta(secret=True))
+    private_key_pem: str = field(metadata=meta(secret=True))
     ssh_host: str | None
     ssh_port: int
     ssh_user: str
@@ -39,17 +40,19 @@ class ClientConfigSpec(SpecReader):
     server_cert_not_after: str | None
     docker_context: bool
 
+    renamed: ClassVar[Mapping[str, str]] = {"ca_pem": "ca_cert_pem", "key_pem": "private_key_pem"}
+
     @classmethod
     def _read(cls, reader: Reader) -> None:
         reader.read("name", values.machine_name)
         reader.read("store", values.single_line, None)
         reader.read("docker_host", _docker_host)
-        reader.read("ca_pem", values.ca_certificate_pem)
+        reader.read("ca_cert_pem", values.ca_certificate_pem)
         reader.read("cert_pem", values.certificate_pem)
-        reader.read("key_pem", values.private_key_pem)
-        values.not_expired(reader, "ca_pem", "cert_pem")
-        values.key_pair(reader, "cert_pem", "key_pem")
-        values.signed_by(reader, "cert_pem", "ca_pem")
+        reader.read("private_key_pem", values.private_key_pem)
+        values.not_expired(reader, "ca_cert_pem", "cert_pem")
+        values.key_pair(reader, "cert_pem", "private_key_pem")
+        values.signed_by(reader, "cert_pem", "ca_cert_pem")
         reader.read("ssh_host", values.address, None)
         reader.read("ssh_port", values.port, DEFAULT_PORT)
         reader.read("ssh_user", values.single_line, DEFAULT_USER)

@@ -12,7 +12,7 @@ import dataclasses
 import typing
 from collections.abc import Callable, Iterable, Mapping
 from enum import Enum
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 from ..diff import is_unknown
 from ..errors import ValidationError
@@ -126,13 +126,29 @@ class Reader:
 class SpecReader:
     """Mixin of the spec dataclasses: `check`, `from_inputs` and the field lists, all from `_read`."""
 
+    renamed: ClassVar[Mapping[str, str]] = {}
+    """Old input names still accepted for one release, each to its new name (see CHANGELOG.md)."""
+
     @classmethod
     def _read(cls, reader: Reader) -> None:
         raise NotImplementedError
 
     @classmethod
+    def upgrade(cls, props: Mapping[str, Any]) -> dict[str, Any]:
+        """`props` with every old name in `renamed` moved to its new name (programs and state written
+        before the rename); a value under the new name wins."""
+        upgraded = dict(props)
+        for old, new in cls.renamed.items():
+            if old in upgraded:
+                value = upgraded.pop(old)
+                if upgraded.get(new) is None:
+                    upgraded[new] = value
+        return upgraded
+
+    @classmethod
     def read(cls, reader: Reader) -> Self | None:
-        """Read every field; the spec when all are known and valid."""
+        """Read every field (old names first moved to new ones); the spec when all are known and valid."""
+        reader.inputs = cls.upgrade(reader.inputs)
         cls._read(reader)
         built: Self | None = reader.build(cls)
         return built

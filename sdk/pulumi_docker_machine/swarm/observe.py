@@ -29,7 +29,7 @@ class Endpoint:
         """A client of this node's daemon."""
         host, port = split_docker_host(self.docker_host)
         creds = self.credentials
-        return EngineAPI(host, port, creds.ca_pem, creds.cert_pem, creds.key_pem)
+        return EngineAPI(host, port, creds.ca_cert_pem, creds.cert_pem, creds.private_key_pem)
 
 
 def daemon_of(endpoint: Endpoint) -> Daemon:

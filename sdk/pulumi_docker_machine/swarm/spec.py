@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Any, ClassVar
 
 from ..diff import is_unknown
 from ..errors import ValidationError
@@ -21,7 +21,7 @@ DEFAULT_DRAIN_TIMEOUT = 120
 _DOCKER_HOST = re.compile(r"tcp://(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(?P<port>[0-9]{1,5})")
 _LABEL_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./-]*")
 NODE_FIELDS = ("name", "role", "docker_host", "advertise_addr", "labels", "availability", "via_jump_host")
-CREDENTIAL_FIELDS = ("ca_pem", "cert_pem", "key_pem")
+CREDENTIAL_FIELDS = ("ca_cert_pem", "cert_pem", "private_key_pem")
 INPUT_FIELDS = ("nodes", "credentials", "ca_rotation", "token_rotation", "drain_timeout")
 
 
@@ -44,9 +44,11 @@ class Availability(Enum):
 class Credentials(SpecReader):
     """What a TLS client needs to talk to one node's daemon: the CA, a client certificate and key."""
 
-    ca_pem: str
+    ca_cert_pem: str
     cert_pem: str
-    key_pem: str = field(metadata=meta(secret=True))
+    private_key_pem: str = field(metadata=meta(secret=True))
+
+    renamed: ClassVar[Mapping[str, str]] = {"ca_pem": "ca_cert_pem", "key_pem": "private_key_pem"}
 
     @classmethod
     def _read(cls, reader: Reader) -> None:
@@ -118,6 +120,18 @@ class SwarmSpec(SpecReader):
         reader.read("ca_rotation", values.whole(0), 0)
         reader.read("token_rotation", values.whole(0), 0)
         reader.read("drain_timeout", values.whole(1, unit="seconds"), DEFAULT_DRAIN_TIMEOUT)
+
+    @classmethod
+    def upgrade(cls, props: Mapping[str, Any]) -> dict[str, Any]:
+        """`props` with the old names of each node's credentials moved to the new ones."""
+        upgraded = super().upgrade(props)
+        creds = upgraded.get("credentials")
+        if isinstance(creds, Mapping):
+            upgraded["credentials"] = {
+                name: Credentials.upgrade(entry) if isinstance(entry, Mapping) else entry
+                for name, entry in creds.items()
+            }
+        return upgraded
 
     @property
     def managers(self) -> tuple[NodeSpec, ...]:
@@ -198,13 +212,17 @@ def _read_credentials(reader: Reader) -> None:
     raw = reader.inputs.get("credentials")
     if not isinstance(raw, Mapping):
         if not is_unknown(raw):
-            reader.fail("credentials", "must map each node name to its ca_pem, cert_pem and key_pem")
+            reader.fail(
+                "credentials", "must map each node name to its ca_cert_pem, cert_pem and private_key_pem"
+            )
         return
     creds: dict[str, Credentials] = {}
     for name, entry in raw.items():
         if not isinstance(entry, Mapping):
             if not is_unknown(entry):
-                reader.fail(f"credentials.{name}", "must be an object with ca_pem, cert_pem and key_pem")
+                reader.fail(
+                    f"credentials.{name}", "must be an object with ca_cert_pem, cert_pem and private_key_pem"
+                )
             continue
         built = Credentials.read(Reader(entry, reader.path(f"credentials.{name}"), reader.errors))
         if built is not None:

@@ -54,9 +54,9 @@ client = ClientCert(
     ),
 )
 daemon = DaemonConfig("daemon", DaemonConfigArgs(**settings))
-pulumi.export("ca_pem", ca.cert_pem)
+pulumi.export("ca_cert_pem", ca.cert_pem)
 pulumi.export("cert_pem", client.cert_pem)
-pulumi.export("key_pem", client.private_key_pem)
+pulumi.export("private_key_pem", client.private_key_pem)
 for h in hosts:
     server = ServerCert(
         f"{h['name']}-server",

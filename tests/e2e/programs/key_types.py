@@ -35,8 +35,8 @@ for h in pulumi.Config().require_object("hosts"):
         name,
         {
             "docker_host": host.docker_host,
-            "ca_pem": ca.cert_pem,
+            "ca_cert_pem": ca.cert_pem,
             "cert_pem": client.cert_pem,
-            "key_pem": pulumi.Output.secret(client.private_key_pem),
+            "private_key_pem": pulumi.Output.secret(client.private_key_pem),
         },
     )
