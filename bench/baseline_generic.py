@@ -104,13 +104,13 @@ def run(targets: Sequence[Target]) -> tuple[float, int]:
     """Provision every target in turn; returns (seconds, ssh connections)."""
     started = time.monotonic()
     ca = new_ca("baseline CA")
-    client_pem, client_key_pem = ca.issue(issue.LeafUsage.CLIENT, "baseline")
+    client_pem, client_private_key_pem = ca.issue(issue.LeafUsage.CLIENT, "baseline")
     connections = 0
     with tempfile.TemporaryDirectory() as tmp:
         client_dir = Path(tmp)
         (client_dir / "ca.pem").write_text(ca.pem)
         (client_dir / "cert.pem").write_text(client_pem)
-        (client_dir / "key.pem").write_text(client_key_pem)
+        (client_dir / "key.pem").write_text(client_private_key_pem)
         for target in targets:
             connections += provision(target, ca, client_dir)
     return time.monotonic() - started, connections

@@ -48,10 +48,10 @@ def quiet(_message: str) -> None:
 
 def check_tls(host: HostIO, spec: HostSpec) -> tlsprobe.Engine:
     """/_ping and /version over TLS with the client certificate, from this machine."""
-    assert spec.client_cert_pem and spec.client_key_pem
+    assert spec.client_cert_pem and spec.client_private_key_pem
     timeout = spec.connection.per_dial_timeout
     stream = host.tls_stream(spec.advertised_address, spec.daemon.tls_port, spec.daemon.bind_address, timeout)
-    return tlsprobe.probe(stream, spec.ca_cert_pem, spec.client_cert_pem, spec.client_key_pem)
+    return tlsprobe.probe(stream, spec.ca_cert_pem, spec.client_cert_pem, spec.client_private_key_pem)
 
 
 def new_transaction_id() -> str:
@@ -84,7 +84,7 @@ def apply(
     engine: tlsprobe.Engine | None = None
     final: Status | None = None
     txn_id = ""
-    verify = bool(spec.client_cert_pem and spec.client_key_pem)
+    verify = bool(spec.client_cert_pem and spec.client_private_key_pem)
     if change.restart:
         txn = Transaction(
             id=new_transaction_id(),

@@ -114,6 +114,12 @@ class Stack:
     def export(self) -> dict[str, Any]:
         return json.loads(self.run("stack", "export", "--stack", self.stack).stdout)
 
+    def import_state(self, state: dict[str, Any]) -> None:
+        """`pulumi stack import` of an exported (and edited) state."""
+        path = self.workdir / "imported-state.json"
+        path.write_text(json.dumps(state))
+        self.run("stack", "import", "--file", str(path), "--stack", self.stack)
+
     def export_resource_outputs(self, name: str) -> dict[str, Any]:
         """Outputs of the resource named `name` in the exported state."""
         for res in self.export()["deployment"].get("resources", []):

@@ -372,9 +372,9 @@ host = DockerHost(
         connection={"host": cfg.require("ip"), "private_key": Path(cfg.require("key_file")).read_text()},
         ca_cert_pem=pems["ca"],
         server_cert_pem=pems["server"],
-        server_key_pem=pems["server-key"],
+        server_private_key_pem=pems["server-key"],
         client_cert_pem=pems["client"],
-        client_key_pem=pems["client-key"],
+        client_private_key_pem=pems["client-key"],
     ),
 )
 pulumi.export("docker_host", host.docker_host)

@@ -56,9 +56,9 @@ HOST = {
     "connection": {"host": "10.0.0.5", "private_key": SSH_KEY},
     "ca_cert_pem": CA.pem,
     "server_cert_pem": SERVER[0],
-    "server_key_pem": SERVER[1],
+    "server_private_key_pem": SERVER[1],
     "client_cert_pem": CLIENT[0],
-    "client_key_pem": CLIENT[1],
+    "client_private_key_pem": CLIENT[1],
 }
 CA_INPUTS = {"common_name": "Fleet CA"}
 ADOPT = {"existing_cert_pem": CA.pem, "existing_private_key_pem": CA_KEY}
@@ -385,18 +385,22 @@ ROWS = {
         H, HOST, {"server_cert_pem": FOREIGN[0]}, "server_cert_pem", "not signed by"
     ),
     "server key of another cert": bad(
-        H, HOST, {"server_key_pem": FOREIGN[1]}, "server_key_pem", "does not match"
+        H, HOST, {"server_private_key_pem": FOREIGN[1]}, "server_private_key_pem", "does not match"
     ),
-    "server key garbage": bad(H, HOST, {"server_key_pem": "key"}, "server_key_pem", "not an unencrypted PEM"),
+    "server key garbage": bad(
+        H, HOST, {"server_private_key_pem": "key"}, "server_private_key_pem", "not an unencrypted PEM"
+    ),
     "SAN misses the host": bad(H, HOST, {"connection.host": "10.0.0.6"}, "server_cert_pem", "does not cover"),
     "SAN misses the address": bad(H, HOST, {"address": "web.example"}, "server_cert_pem", "does not cover"),
     "address invalid": bad(H, HOST, {"address": "not an address"}, "address", "neither an IP"),
-    "client cert alone": bad(H, HOST, {"client_key_pem": DROP}, "client_key_pem", "is required with"),
+    "client cert alone": bad(
+        H, HOST, {"client_private_key_pem": DROP}, "client_private_key_pem", "is required with"
+    ),
     "client key alone": bad(H, HOST, {"client_cert_pem": DROP}, "client_cert_pem", "is required with"),
     "client cert of another CA": bad(
         H,
         HOST,
-        {"client_cert_pem": FOREIGN[0], "client_key_pem": FOREIGN[1]},
+        {"client_cert_pem": FOREIGN[0], "client_private_key_pem": FOREIGN[1]},
         "client_cert_pem",
         "not signed by",
     ),
@@ -567,9 +571,9 @@ def test_state_with_an_expired_certificate_still_reads() -> None:
         **HOST,
         "ca_cert_pem": EXPIRED.pem,
         "server_cert_pem": old_server[0],
-        "server_key_pem": old_server[1],
+        "server_private_key_pem": old_server[1],
     }
-    state.update(client_cert_pem=None, client_key_pem=None)
+    state.update(client_cert_pem=None, client_private_key_pem=None)
     assert [error.field for error in HostSpec.check(state)[1]] == ["ca_cert_pem"]
     assert HostSpec.from_inputs(state).ca_cert_pem == EXPIRED.pem
 

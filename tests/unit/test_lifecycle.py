@@ -29,9 +29,9 @@ def spec(**overrides: Any) -> HostSpec:
         "connection": {"host": "10.0.0.5", "private_key": SSH_KEY},
         "ca_cert_pem": CA.pem,
         "server_cert_pem": SERVER[0],
-        "server_key_pem": SERVER[1],
+        "server_private_key_pem": SERVER[1],
         "client_cert_pem": CLIENT[0],
-        "client_key_pem": CLIENT[1],
+        "client_private_key_pem": CLIENT[1],
         "daemon": {"labels": ["stage=one"]},
         **overrides,
     }

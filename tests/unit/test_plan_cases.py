@@ -37,7 +37,7 @@ def _spec(inputs: dict[str, Any]) -> HostSpec:
             "connection": {"host": "10.0.0.5", "private_key": SSH_KEY},
             "ca_cert_pem": CA.pem,
             "server_cert_pem": SERVER[0],
-            "server_key_pem": SERVER[1],
+            "server_private_key_pem": SERVER[1],
             **inputs,
         }
     )

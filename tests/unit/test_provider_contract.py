@@ -54,7 +54,7 @@ CASES: list[tuple[ResourceProvider, dict[str, Any], list[str], tuple[str, Any]]]
     (
         DockerHostProvider(),
         {"connection": {"host": "10.0.0.5", "port": "22", "private_key": ssh_private_key(), "host_key": "x"}},
-        ["connection.host_key", "ca_cert_pem", "server_cert_pem", "server_key_pem"],
+        ["connection.host_key", "ca_cert_pem", "server_cert_pem", "server_private_key_pem"],
         ("connection", {"port": 22}),
     ),
     (
@@ -160,8 +160,8 @@ def test_dockerhost_fields_come_from_the_spec_dataclass() -> None:
         "connection.private_key",
         "connection.private_key_password",
         "connection.sudo_password",
-        "server_key_pem",
-        "client_key_pem",
+        "server_private_key_pem",
+        "client_private_key_pem",
     )
     assert "confirm_timeout" in HostSpec.input_fields()
     assert ClientConfigSpec.replacing_fields() == ("name", "store")

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import pytest
 from pulumi_docker_machine.providers.client import ClientConfigProvider
+from pulumi_docker_machine.providers.dockerhost import DockerHostProvider
 from pulumi_docker_machine.providers.swarm import SwarmProvider
 from pulumi_docker_machine.resources.client import ClientConfigArgs
+from pulumi_docker_machine.resources.dockerhost import DockerHostArgs
 from pulumi_docker_machine.resources.machine import Machine
 from pulumi_docker_machine.resources.swarm import SwarmNodeArgs
 from pulumi_docker_machine.spec.client import ClientConfigSpec
+from pulumi_docker_machine.spec.host import HostSpec
 
-from .test_bad_inputs import FILES
+from .test_bad_inputs import FILES, HOST
 from .test_swarm_provider import props
 
 pytestmark = pytest.mark.unit
@@ -71,3 +74,17 @@ def test_swarm_credentials_with_old_names() -> None:
     state = {**checked.inputs, "credentials": old_creds}
     diff = SwarmProvider().diff("id", state, SwarmProvider().check({}, news).inputs)
     assert not diff.changes
+
+
+def test_docker_host_old_names_in_program_and_state() -> None:
+    old = old_names(HOST, HostSpec.renamed)
+    assert "server_key_pem" in old and "client_key_pem" in old
+    checked = DockerHostProvider().check({}, old)
+    assert checked.failures == []
+    news = DockerHostProvider().check({}, HOST).inputs
+    assert checked.inputs == news
+    # State written before the rename: no change, and above all no replacement of the host.
+    diff = DockerHostProvider().diff("10.0.0.5:22", {**old_names(news, HostSpec.renamed), "drift": {}}, news)
+    assert not diff.changes and diff.replaces == []
+    args = DockerHostArgs(connection={}, ca_cert_pem="CA", server_cert_pem="S", server_key_pem="K")
+    assert args.server_private_key_pem == "K"

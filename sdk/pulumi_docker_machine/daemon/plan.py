@@ -79,7 +79,7 @@ def desired_files(spec: HostSpec, facts: HostFacts) -> dict[str, tuple[str, int]
     files = {
         paths.CA_CERT: (spec.ca_cert_pem, 0o644),
         paths.SERVER_CERT: (spec.server_cert_pem, 0o644),
-        paths.SERVER_KEY: (spec.server_key_pem, 0o600),
+        paths.SERVER_KEY: (spec.server_private_key_pem, 0o600),
     }
     if facts.init_system == "systemd":
         files[paths.DAEMON_JSON] = (render.daemon_json(spec.daemon, base), 0o644)

@@ -48,6 +48,7 @@ class DockerHostProvider(ResourceProvider):
 
     @reports_errors
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        olds = HostSpec.upgrade(olds)
         if not is_unknown(news.get("daemon")):  # else known only at apply, and decided there
             plan.refuse_for_recorded_init(olds, news.get("daemon"))
         changed = changed_fields(olds, news, INPUT_FIELDS)
@@ -58,6 +59,7 @@ class DockerHostProvider(ResourceProvider):
 
     @reports_errors
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        olds = HostSpec.upgrade(olds)
         spec = HostSpec.from_inputs(_inputs(news))
         with to_engine() as progress:
             outs = lifecycle.apply(SshHost(spec.connection, _pins(olds)), spec, olds, progress)
@@ -65,6 +67,7 @@ class DockerHostProvider(ResourceProvider):
 
     @reports_errors
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        props = HostSpec.upgrade(props)
         spec = HostSpec.from_inputs(_inputs(props))
         seen = lifecycle.observe(SshHost(spec.connection, _pins(props)), props)
         outs = {**props, **seen}
@@ -73,6 +76,7 @@ class DockerHostProvider(ResourceProvider):
 
     @reports_errors
     def delete(self, _id: str, props: dict[str, Any]) -> None:
+        props = HostSpec.upgrade(props)
         spec = HostSpec.from_inputs(_inputs(props))
         uninstall = bool(props.get("uninstall_on_delete") and spec.install_method == "packages")
         with to_engine() as progress:

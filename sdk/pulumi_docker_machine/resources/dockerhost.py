@@ -12,6 +12,8 @@ from pulumi import Input, Output, ResourceOptions
 from ..outputs import OUTPUT_NAMES, SECRET_OUTPUTS
 from ..providers.dockerhost import DaemonConfigProvider, DockerHostProvider
 from ..spec.connection import ALIASES, ConnectionSpec
+from ..spec.host import HostSpec
+from .renamed import accept_old_names
 
 
 class ConnectionArgs(TypedDict, total=False):
@@ -85,6 +87,7 @@ class DaemonConfig(pulumi.dynamic.Resource, module="docker-machine", name="Daemo
         super().__init__(DaemonConfigProvider(), name, props, opts)
 
 
+@accept_old_names(HostSpec.renamed)
 @dataclass
 class DockerHostArgs:
     """Inputs of a DockerHost."""
@@ -95,11 +98,11 @@ class DockerHostArgs:
     """CA certificate the daemon trusts for clients (a CertificateAuthority's `cert_pem`)."""
     server_cert_pem: Input[str]
     """The daemon's certificate (a ServerCert's `cert_pem`); its SANs must cover the address."""
-    server_key_pem: Input[str]
+    server_private_key_pem: Input[str]
     """The daemon's private key (a ServerCert's `private_key_pem`)."""
     client_cert_pem: Input[str] | None = None
     """A client certificate used to verify the TLS endpoint after each change (recommended)."""
-    client_key_pem: Input[str] | None = None
+    client_private_key_pem: Input[str] | None = None
     """The key of `client_cert_pem`."""
     daemon: Input[Mapping[str, Any]] | None = None
     """Daemon settings: a DaemonConfig's `settings`, or the same mapping inline."""
@@ -178,12 +181,17 @@ class DockerHost(pulumi.dynamic.Resource, module="docker-machine", name="DockerH
         props: dict[str, Any] = dict(vars(args))
         # Inputs are stored as given; wrap what holds credentials so the state never has them in clear.
         props["connection"] = _secret_credentials(props["connection"])
-        for field in ("server_key_pem", "client_key_pem"):
+        for field in ("server_private_key_pem", "client_private_key_pem"):
             if props.get(field) is not None:
                 props[field] = pulumi.Output.secret(props[field])
         props.update(dict.fromkeys(OUTPUT_NAMES))
         props["drift"] = {}
         secret = ResourceOptions(
-            additional_secret_outputs=["connection", "server_key_pem", "client_key_pem", *SECRET_OUTPUTS]
+            additional_secret_outputs=[
+                "connection",
+                "server_private_key_pem",
+                "client_private_key_pem",
+                *SECRET_OUTPUTS,
+            ]
         )
         super().__init__(DockerHostProvider(), name, props, ResourceOptions.merge(opts, secret))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from cryptography import x509
 
@@ -32,16 +33,21 @@ class HostSpec(SpecReader):
     connection: ConnectionSpec
     ca_cert_pem: str
     server_cert_pem: str
-    server_key_pem: str = field(metadata=meta(secret=True))
+    server_private_key_pem: str = field(metadata=meta(secret=True))
     daemon: DaemonSpec
     install_method: str
     install_command: str | None
     install_script_url: str | None
     uninstall_on_delete: bool
     client_cert_pem: str | None
-    client_key_pem: str | None = field(metadata=meta(secret=True))
+    client_private_key_pem: str | None = field(metadata=meta(secret=True))
     address: str | None
     confirm_timeout: int
+
+    renamed: ClassVar[Mapping[str, str]] = {
+        "server_key_pem": "server_private_key_pem",
+        "client_key_pem": "client_private_key_pem",
+    }
 
     @property
     def advertised_address(self) -> str:
@@ -58,14 +64,14 @@ class HostSpec(SpecReader):
         reader.nested("connection", ConnectionSpec)
         reader.read("ca_cert_pem", values.ca_certificate_pem)
         reader.read("server_cert_pem", values.certificate_pem)
-        reader.read("server_key_pem", values.private_key_pem)
+        reader.read("server_private_key_pem", values.private_key_pem)
         reader.nested("daemon", DaemonSpec, {})
         reader.read("install_method", _install_method, "packages")
         reader.read("install_command", values.text, None)
         reader.read("install_script_url", values.http_url, None)
         reader.read("uninstall_on_delete", values.flag, False)
         reader.read("client_cert_pem", values.certificate_pem, None)
-        reader.read("client_key_pem", values.private_key_pem, None)
+        reader.read("client_private_key_pem", values.private_key_pem, None)
         reader.read("address", values.address, None)
         reader.read("confirm_timeout", values.whole(10, 3600, "seconds"), DEFAULT_CONFIRM_TIMEOUT)
         _check_install(reader)
@@ -93,12 +99,12 @@ def _check_install(reader: Reader) -> None:
 
 def _check_certificates(reader: Reader) -> None:
     values.not_expired(reader, "ca_cert_pem", "server_cert_pem", "client_cert_pem")
-    values.key_pair(reader, "server_cert_pem", "server_key_pem")
+    values.key_pair(reader, "server_cert_pem", "server_private_key_pem")
     values.signed_by(reader, "server_cert_pem", "ca_cert_pem")
-    if reader.given("client_cert_pem") != reader.given("client_key_pem"):
-        missing = "client_key_pem" if reader.given("client_cert_pem") else "client_cert_pem"
-        reader.fail(missing, "is required with the other of client_cert_pem and client_key_pem")
-    values.key_pair(reader, "client_cert_pem", "client_key_pem")
+    if reader.given("client_cert_pem") != reader.given("client_private_key_pem"):
+        missing = "client_private_key_pem" if reader.given("client_cert_pem") else "client_cert_pem"
+        reader.fail(missing, "is required with the other of client_cert_pem and client_private_key_pem")
+    values.key_pair(reader, "client_cert_pem", "client_private_key_pem")
     values.signed_by(reader, "client_cert_pem", "ca_cert_pem")
     address = _address(reader)
     if address is not None and reader.known("server_cert_pem"):

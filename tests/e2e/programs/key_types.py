@@ -26,9 +26,9 @@ for h in pulumi.Config().require_object("hosts"):
             connection={"host": h["ip"], "user": "root", "private_key": Path(h["key_file"]).read_text()},
             ca_cert_pem=ca.cert_pem,
             server_cert_pem=server.cert_pem,
-            server_key_pem=server.private_key_pem,
+            server_private_key_pem=server.private_key_pem,
             client_cert_pem=client.cert_pem,
-            client_key_pem=client.private_key_pem,
+            client_private_key_pem=client.private_key_pem,
         ),
     )
     pulumi.export(
