@@ -146,7 +146,7 @@ def observe(host: HostIO, state: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def remove(
+def restore(
     host: HostIO,
     spec: HostSpec,
     state: Mapping[str, Any],
@@ -155,7 +155,7 @@ def remove(
 ) -> None:
     """delete(): give the host back as it was recorded; Docker stays unless we installed it and were asked."""
     facts = _settled(host, spec, progress)
-    entries = plan.plan_remove(facts, state)
+    entries = plan.plan_restore(facts, state)
     txn = Transaction(
         id=new_transaction_id(),
         entries=entries,

@@ -75,7 +75,7 @@ def test_a_second_create_after_a_cut_off_one_keeps_the_recorded_original() -> No
     apply(host)  # the first create reached the host, but its state was lost (pulumi killed)
     apply(host, None)  # `pulumi up` again: a create with no state
     assert host.original is not None and host.original.daemon_json == ORIGINAL_JSON
-    lifecycle.remove(host, spec(), {}, uninstall=False)
+    lifecycle.restore(host, spec(), {}, uninstall=False)
     assert host.files == {paths.DAEMON_JSON: (ORIGINAL_JSON, 0o600)}
 
 
@@ -163,7 +163,7 @@ def test_validate_refuses_a_bad_setting_before_any_restart() -> None:
 def test_destroy_restores_the_original_byte_for_byte_with_its_mode_and_forgets() -> None:
     host = host_with_own_json(mode=0o640)
     state = apply(host)
-    lifecycle.remove(host, spec(), state, uninstall=False)
+    lifecycle.restore(host, spec(), state, uninstall=False)
     assert host.files == {paths.DAEMON_JSON: (ORIGINAL_JSON, 0o640)}
     assert paths.DROPIN_DIR not in host.dirs and host.original is None and host.running
 
@@ -171,17 +171,17 @@ def test_destroy_restores_the_original_byte_for_byte_with_its_mode_and_forgets()
 def test_destroy_of_a_host_without_daemon_json_leaves_none() -> None:
     host = FakeHost()
     state = apply(host)
-    lifecycle.remove(host, spec(), state, uninstall=False)
+    lifecycle.restore(host, spec(), state, uninstall=False)
     assert host.files == {}
 
 
-def test_docker_installed_by_us_is_recorded_and_removed_on_request() -> None:
+def test_docker_installed_by_us_is_recorded_and_uninstalled_on_request() -> None:
     host = FakeHost(has_docker=False, running=False)
     state = apply(host)
     assert host.installs == 1 and state["installed_docker"]
     apply(host, None)  # a re-create must still know we installed it
     assert host.original is not None and not host.original.had_docker
-    lifecycle.remove(host, spec(), state, uninstall=True)
+    lifecycle.restore(host, spec(), state, uninstall=True)
     assert not host.has_docker
 
 

@@ -82,8 +82,8 @@ def test_plan_case(case_file: Path) -> None:
     first = facts.parse(_probe_text(case["probe"], {}))
     desired = {p: plan.sha256(c) for p, (c, _) in plan.desired_files(spec, first).items()}
     host = facts.parse(_probe_text(case["probe"], desired))
-    if case.get("remove"):
-        assert [_entry(e) for e in plan.plan_remove(host, None)] == expect["entries"]
+    if case.get("restore"):
+        assert [_entry(e) for e in plan.plan_restore(host, None)] == expect["entries"]
         return
     if "original" in expect:
         source = plan.original_source(host, None)

@@ -105,7 +105,7 @@ def plan_apply(spec: HostSpec, facts: HostFacts) -> ApplyPlan:
     return ApplyPlan(files, tuple(sorted(changed)), restart, dirs + file_entries(changed))
 
 
-def plan_remove(facts: HostFacts, state: Mapping[str, Any] | None) -> tuple[Entry, ...]:
+def plan_restore(facts: HostFacts, state: Mapping[str, Any] | None) -> tuple[Entry, ...]:
     """Give the host back: its original daemon.json (byte for byte, with its mode), none of our files."""
     entries: list[Entry] = []
     original = facts.original

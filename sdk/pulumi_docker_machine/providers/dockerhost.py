@@ -80,7 +80,7 @@ class DockerHostProvider(ResourceProvider):
         spec = HostSpec.from_inputs(_inputs(props))
         uninstall = bool(props.get("uninstall_on_delete") and spec.install_method == "packages")
         with to_engine() as progress:
-            lifecycle.remove(SshHost(spec.connection, _pins(props)), spec, props, uninstall, progress)
+            lifecycle.restore(SshHost(spec.connection, _pins(props)), spec, props, uninstall, progress)
 
 
 def _pins(state: dict[str, Any]) -> dict[str, str]:
