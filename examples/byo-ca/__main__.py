@@ -21,7 +21,7 @@ machine = Machine(
     MachineArgs(
         connection={
             "host": cfg.require("host"),
-            "user": cfg.get("user") or "root",
+            "user": cfg.get("user"),  # None: root
             "private_key": cfg.require_secret("private_key"),
         },
         ca=ca,

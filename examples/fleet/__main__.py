@@ -27,7 +27,7 @@ machines = {
     h["name"]: Machine(
         h["name"],
         MachineArgs(
-            connection={"host": h["host"], "user": h.get("user", "root"), "private_key": key},
+            connection={"host": h["host"], "user": h.get("user"), "private_key": key},
             ca=ca,
             daemon=daemon,
         ),

@@ -18,8 +18,8 @@ machine = Machine(
     MachineArgs(
         connection={
             "host": cfg.require("host"),
-            "port": cfg.get_int("port") or 22,
-            "user": cfg.get("user") or "root",
+            "port": cfg.get_int("port"),  # None: 22
+            "user": cfg.get("user"),  # None: root
             "private_key": cfg.require_secret("private_key"),
             "host_key": cfg.get("host_key"),
         },

@@ -20,7 +20,7 @@ machine = Machine(
             "sudo_password": cfg.get_secret("sudo_password"),
             "proxy": {
                 "host": cfg.require("bastion"),
-                "user": cfg.get("bastion_user") or "root",
+                "user": cfg.get("bastion_user"),  # None: root
                 "private_key": key,
             },
         },

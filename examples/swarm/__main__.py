@@ -25,7 +25,7 @@ machines = {
     m["name"]: Machine(
         m["name"],
         MachineArgs(
-            connection={"host": m["host"], "user": m.get("user", "root"), "private_key": key},
+            connection={"host": m["host"], "user": m.get("user"), "private_key": key},
             ca=ca,
         ),
     )

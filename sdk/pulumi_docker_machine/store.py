@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ValidationError
-from .spec.values import machine_name
+from .spec.values import SSH_PORT, SSH_USER, machine_name
 
 FILES = ("ca.pem", "cert.pem", "key.pem")
 
@@ -39,8 +39,8 @@ class MachineRecord:
     name: str
     docker_host: str
     ssh_host: str = ""
-    ssh_port: int = 22
-    ssh_user: str = "root"
+    ssh_port: int = SSH_PORT
+    ssh_user: str = SSH_USER
     host_key: str = ""
     cert_not_after: str = ""
     server_cert_not_after: str = ""
@@ -77,7 +77,7 @@ def save(store: Path, record: MachineRecord, ca: str, cert: str, key: str) -> Pa
     write_atomic(directory / "cert.pem", cert, 0o644)
     write_atomic(directory / "key.pem", key, 0o600)
     if record.host_key:
-        host = record.ssh_host if record.ssh_port == 22 else f"[{record.ssh_host}]:{record.ssh_port}"
+        host = record.ssh_host if record.ssh_port == SSH_PORT else f"[{record.ssh_host}]:{record.ssh_port}"
         write_atomic(directory / "known_hosts", f"{host} {record.host_key}\n", 0o644)
     write_atomic(
         directory / "machine.json", json.dumps(asdict(record), indent=2, sort_keys=True) + "\n", 0o644

@@ -17,9 +17,9 @@ from typing import Any
 
 from ..errors import DockerMachineError, ValidationError
 from ..remote.facts import HostFacts
-from ..spec.connection import DEFAULT_PORT, DEFAULT_USER
 from ..spec.daemon import OWNED_KEYS
 from ..spec.host import HostSpec
+from ..spec.values import SSH_PORT, SSH_USER
 from . import paths, render
 from .transaction import Entry, OriginalSource, Status, file_entries
 
@@ -215,7 +215,7 @@ def refuse_for_recorded_init(state: Mapping[str, Any], daemon: Any) -> None:
         return
     if daemon.get("environment"):
         conn = state.get("connection") or {}
-        user, port = conn.get("user") or DEFAULT_USER, int(conn.get("port") or DEFAULT_PORT)
+        user, port = conn.get("user") or SSH_USER, int(conn.get("port") or SSH_PORT)
         raise environment_refused(f"{user}@{conn.get('host')}:{port}", str(init))
 
 

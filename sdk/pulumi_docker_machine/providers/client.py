@@ -17,6 +17,7 @@ from pulumi.dynamic import (
 from .. import docker_context, store
 from ..diff import changed_fields, is_unknown
 from ..spec.client import ClientConfigSpec
+from ..spec.values import SSH_PORT, SSH_USER
 from .boundary import check_result, reports_errors
 
 INPUT_FIELDS = ClientConfigSpec.input_fields()
@@ -31,8 +32,8 @@ def _write(props: dict[str, Any]) -> dict[str, Any]:
         name=props["name"],
         docker_host=props["docker_host"],
         ssh_host=props.get("ssh_host") or "",
-        ssh_port=int(props.get("ssh_port") or 22),
-        ssh_user=props.get("ssh_user") or "root",
+        ssh_port=int(props.get("ssh_port") or SSH_PORT),
+        ssh_user=props.get("ssh_user") or SSH_USER,
         host_key=props.get("host_key") or "",
         cert_not_after=props.get("cert_not_after") or "",
         server_cert_not_after=props.get("server_cert_not_after") or "",

@@ -19,6 +19,7 @@ from ..diff import changed_fields, is_unknown
 from ..remote.hostio import SshHost
 from ..spec.daemon import DaemonConfigSpec
 from ..spec.host import HostSpec
+from ..spec.values import SSH_PORT
 from .boundary import check_result, reports_errors
 from .progress import to_engine
 
@@ -88,7 +89,7 @@ def _pins(state: dict[str, Any]) -> dict[str, str]:
     pins = dict(state.get("host_keys") or {})
     conn = state.get("connection") or {}
     if not pins and state.get("host_key") and conn.get("host"):
-        pins[f"{conn['host']}:{int(conn.get('port') or 22)}"] = state["host_key"]
+        pins[f"{conn['host']}:{int(conn.get('port') or SSH_PORT)}"] = state["host_key"]
     return pins
 
 

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 from ..errors import ValidationError
 from . import values
-from .connection import DEFAULT_PORT, DEFAULT_USER, host_key_line
+from .connection import host_key_line
 from .reader import Reader, SpecReader, meta
 
 _DOCKER_HOST = re.compile(r"tcp://(\[[0-9A-Fa-f:.]+\]|[^\s\[\]/:]+):\d{1,5}")
@@ -54,8 +54,8 @@ class ClientConfigSpec(SpecReader):
         values.key_pair(reader, "cert_pem", "private_key_pem")
         values.signed_by(reader, "cert_pem", "ca_cert_pem")
         reader.read("ssh_host", values.address, None)
-        reader.read("ssh_port", values.port, DEFAULT_PORT)
-        reader.read("ssh_user", values.single_line, DEFAULT_USER)
+        reader.read("ssh_port", values.port, values.SSH_PORT)
+        reader.read("ssh_user", values.single_line, values.SSH_USER)
         reader.read("host_key", host_key_line, None)
         reader.read("cert_not_after", values.text, None)
         reader.read("server_cert_not_after", values.text, None)

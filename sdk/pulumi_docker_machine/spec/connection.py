@@ -15,8 +15,6 @@ from ..errors import ValidationError
 from . import values
 from .reader import Reader, SpecReader, meta
 
-DEFAULT_PORT = 22
-DEFAULT_USER = "root"
 DEFAULT_DIAL_ERROR_LIMIT = 3
 DEFAULT_PER_DIAL_TIMEOUT = 4
 """Seconds per attempt. With the default limit an unreachable host is given up within 15 s
@@ -111,8 +109,8 @@ class ConnectionSpec(SpecReader):
     """How to reach a host over SSH. Secrets (password, keys) are never logged."""
 
     host: str = field(metadata=meta(replaces=True))
-    port: int = field(default=DEFAULT_PORT, metadata=meta(replaces=True))
-    user: str = DEFAULT_USER
+    port: int = field(default=values.SSH_PORT, metadata=meta(replaces=True))
+    user: str = values.SSH_USER
     password: str | None = field(default=None, metadata=meta(secret=True))
     private_key: str | None = field(default=None, metadata=meta(secret=True))
     private_key_password: str | None = field(default=None, metadata=meta(secret=True))
@@ -142,8 +140,8 @@ class ConnectionSpec(SpecReader):
     def _read_fields(cls, reader: Reader) -> None:
         reader.only(cls.input_fields())
         reader.read("host", values.address)
-        reader.read("port", values.port, DEFAULT_PORT)
-        reader.read("user", _user, DEFAULT_USER)
+        reader.read("port", values.port, values.SSH_PORT)
+        reader.read("user", _user, values.SSH_USER)
         reader.read("password", _secret_text, None)
         reader.read("private_key", _ssh_private_key, None)
         reader.read("private_key_password", _secret_text, None)

@@ -19,6 +19,11 @@ from ..errors import CertificateError, ValidationError
 from ..pki.inspection import is_ca, key_matches, load_certificate
 from ..pki.keys import load_private_key
 
+SSH_PORT = 22
+"""The SSH port when none is given: connections, ClientConfig and the store's machine records."""
+SSH_USER = "root"
+"""The SSH user when none is given, likewise."""
+
 _LABEL = r"[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
 _HOSTNAME = re.compile(rf"(\*\.)?{_LABEL}(\.{_LABEL})*\.?")
 """A DNS name, optionally a wildcard; underscores are tolerated as Go's crypto/x509 does."""
