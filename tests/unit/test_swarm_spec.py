@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from pulumi.runtime.rpc import UNKNOWN
 from pulumi_docker_machine.errors import ValidationError
+from pulumi_docker_machine.spec.values import split_docker_host
 from pulumi_docker_machine.swarm import spec
 
 pytestmark = pytest.mark.unit
@@ -101,6 +102,8 @@ def test_unknown_values_are_skipped_at_preview() -> None:
 
 
 def test_split_docker_host() -> None:
-    assert spec.split_docker_host("tcp://[fd00::5]:2376") == ("fd00::5", 2376)
-    with pytest.raises(ValueError):
-        spec.split_docker_host("tcp://host:99999")
+    assert split_docker_host("tcp://[fd00::5]:2376") == ("fd00::5", 2376)
+    assert split_docker_host("tcp://web-1.example:2376") == ("web-1.example", 2376)
+    for bad in ("tcp://host:99999", "tcp://host", "tcp://[web]:2376", "tcp://a b:2376", "tcp://h:2376\n"):
+        with pytest.raises(ValidationError, match="docker_host"):
+            split_docker_host(bad)

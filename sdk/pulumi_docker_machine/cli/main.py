@@ -10,12 +10,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from .. import store
 from ..errors import DockerMachineError
 from ..remote import tlsprobe
 from ..remote.engine_api import EngineAPI, EngineAPIError
+from ..spec.values import split_docker_host
 from . import shellenv
 
 ENV_NAMES = ("DOCKER_TLS_VERIFY", "DOCKER_HOST", "DOCKER_CERT_PATH", "DOCKER_MACHINE_NAME")
@@ -42,7 +42,7 @@ def cmd_env(args: argparse.Namespace, root: Path) -> int:
             "DOCKER_MACHINE_NAME": args.name,
         }
         if args.no_proxy:
-            host = urlsplit(record.docker_host).hostname or ""
+            host = split_docker_host(record.docker_host)[0]
             variables["NO_PROXY"] = shellenv.with_no_proxy(os.environ.get("NO_PROXY"), host)
         command = f"pulumi-docker-machine env {args.name}"
         if args.first_manager:
@@ -58,9 +58,9 @@ def cmd_env(args: argparse.Namespace, root: Path) -> int:
 def _swarm_role(root: Path, name: str, timeout: float) -> str:
     """manager, worker or '' (in no swarm), as the machine's daemon says over TLS."""
     record = store.load(root, name)
-    url = urlsplit(record.docker_host)
+    host, port = split_docker_host(record.docker_host)
     ca, cert, key = ((store.machine_dir(root, name) / f).read_text() for f in store.FILES)
-    api = EngineAPI(url.hostname or "", url.port or 2376, ca, cert, key, timeout=timeout)
+    api = EngineAPI(host, port, ca, cert, key, timeout=timeout)
     swarm = api.info().get("Swarm") or {}
     if swarm.get("LocalNodeState") != "active":
         return ""
@@ -109,9 +109,9 @@ def _probe_one(root: Path, name: str, timeout: float) -> dict[str, str]:
     row = {"name": name, "url": record.docker_host, "state": "Running", "docker": "", "swarm": ""}
     row["errors"] = ""
     row["certs"] = _expiry(record.server_cert_not_after, record.cert_not_after)
-    url = urlsplit(record.docker_host)
+    host, port = split_docker_host(record.docker_host)
     try:
-        stream = tlsprobe.tcp_stream(url.hostname or "", url.port or 2376, timeout)
+        stream = tlsprobe.tcp_stream(host, port, timeout)
         ca, cert, key = ((directory / f).read_text() for f in store.FILES)
         engine = tlsprobe.probe(stream, ca, cert, key, timeout=timeout)
         row["docker"] = f"v{engine.version}"
@@ -157,7 +157,7 @@ def cmd_inspect(args: argparse.Namespace, root: Path) -> int:
 
 
 def cmd_ip(args: argparse.Namespace, root: Path) -> int:
-    print(urlsplit(store.load(root, args.name).docker_host).hostname)
+    print(split_docker_host(store.load(root, args.name).docker_host)[0])
     return 0
 
 

@@ -16,6 +16,7 @@ from pulumi.dynamic import (
 
 from ..diff import changed_fields, is_unknown
 from ..errors import ValidationError
+from ..spec.values import split_docker_host
 from ..swarm import spec as swarm_spec
 from ..swarm.drift import down_nodes, drift
 from ..swarm.execute import Executor, SwarmError
@@ -52,7 +53,7 @@ def _endpoints(spec: SwarmSpec, olds: Mapping[str, Any] | None = None) -> dict[s
         for node in olds.get("nodes") or []:
             name = node.get("name")
             if name not in found and name in creds:
-                address = node.get("advertise_addr") or swarm_spec.split_docker_host(node["docker_host"])[0]
+                address = node.get("advertise_addr") or split_docker_host(node["docker_host"])[0]
                 found[name] = Endpoint(node["docker_host"], Credentials(**creds[name]), address)
     return found
 

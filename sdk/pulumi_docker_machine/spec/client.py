@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from ..errors import ValidationError
 from . import values
 from .connection import host_key_line
 from .reader import Reader, SpecReader, meta
-
-_DOCKER_HOST = re.compile(r"tcp://(\[[0-9A-Fa-f:.]+\]|[^\s\[\]/:]+):\d{1,5}")
-
-
-def _docker_host(field: str, raw: Any) -> str:
-    value = values.text(field, raw)
-    if not _DOCKER_HOST.fullmatch(value):
-        raise ValidationError(field, f"{value!r} is not `tcp://ADDRESS:PORT`")
-    return value
 
 
 @dataclass(frozen=True)
@@ -46,7 +35,7 @@ class ClientConfigSpec(SpecReader):
     def _read(cls, reader: Reader) -> None:
         reader.read("name", values.machine_name)
         reader.read("store", values.single_line, None)
-        reader.read("docker_host", _docker_host)
+        reader.read("docker_host", values.docker_host)
         reader.read("ca_cert_pem", values.ca_certificate_pem)
         reader.read("cert_pem", values.certificate_pem)
         reader.read("private_key_pem", values.private_key_pem)

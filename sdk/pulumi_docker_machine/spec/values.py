@@ -143,6 +143,27 @@ def address(field: str, raw: Any) -> str:
     return value
 
 
+_DOCKER_HOST = re.compile(r"tcp://(\[(?P<ipv6>[^\]]+)\]|(?P<host>[^\s\[\]/:]+)):(?P<port>\d{1,5})")
+
+
+def split_docker_host(docker_host: str, field: str = "docker_host") -> tuple[str, int]:
+    """`tcp://ADDRESS:PORT` -> (ADDRESS, PORT), IPv6 brackets removed; ValidationError if malformed."""
+    match = _DOCKER_HOST.fullmatch(docker_host)
+    host = match and (match["host"] or match["ipv6"])
+    if not match or not host or not 0 < int(match["port"]) < 65536:
+        raise ValidationError(field, f"{docker_host!r} is not `tcp://ADDRESS:PORT`")
+    if not (is_ip(host) if match["ipv6"] else is_ip(host) or is_dns_name(host)):
+        raise ValidationError(field, f"{docker_host!r}: {host!r} is neither an IP address nor a DNS name")
+    return host, int(match["port"])
+
+
+def docker_host(field: str, raw: Any) -> str:
+    """A `DOCKER_HOST` of TLS: `tcp://ADDRESS:PORT` (an IPv6 address in brackets)."""
+    value = text(field, raw)
+    split_docker_host(value, field)
+    return value
+
+
 def ip_address(field: str, raw: Any) -> str:
     """An IPv4 or IPv6 address."""
     value = text(field, raw)

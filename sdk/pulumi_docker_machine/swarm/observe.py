@@ -7,7 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from ..remote.engine_api import EngineAPI, EngineAPIError
-from .spec import SWARM_PORT, Credentials, split_docker_host
+from ..spec.values import split_docker_host
+from .spec import SWARM_PORT, Credentials
 from .view import ClusterView, Daemon, Member
 
 

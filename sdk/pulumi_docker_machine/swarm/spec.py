@@ -18,7 +18,6 @@ SWARM_PORT = 2377
 DEFAULT_DRAIN_TIMEOUT = 120
 """Seconds to wait for a drained node's tasks to move before it leaves."""
 
-_DOCKER_HOST = re.compile(r"tcp://(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(?P<port>[0-9]{1,5})")
 _LABEL_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./-]*")
 NODE_FIELDS = ("name", "role", "docker_host", "advertise_addr", "labels", "availability", "via_jump_host")
 CREDENTIAL_FIELDS = ("ca_cert_pem", "cert_pem", "private_key_pem")
@@ -84,11 +83,11 @@ class NodeSpec(SpecReader):
         reader.only(NODE_FIELDS)
         reader.read("name", values.single_line)
         reader.read("role", _choice(Role))
-        reader.read("docker_host", _docker_host)
+        reader.read("docker_host", values.docker_host)
         if reader.given("advertise_addr"):
             reader.read("advertise_addr", values.ip_address)
         elif reader.known("docker_host"):
-            host = split_docker_host(reader.values["docker_host"])[0]
+            host = values.split_docker_host(reader.values["docker_host"])[0]
             reader.read("advertise_addr", values.ip_address, host)
         reader.read("labels", _labels, {})
         reader.read("availability", _choice(Availability), Availability.ACTIVE.value)
@@ -143,14 +142,6 @@ class SwarmSpec(SpecReader):
         return next(n for n in self.nodes if n.name == name)
 
 
-def split_docker_host(docker_host: str) -> tuple[str, int]:
-    """`tcp://HOST:PORT` -> (HOST, PORT) with IPv6 brackets removed; ValueError if malformed."""
-    match = _DOCKER_HOST.fullmatch(docker_host)
-    if not match or not 0 < int(match["port"]) < 65536:
-        raise ValueError(f"{docker_host!r} is not tcp://HOST:PORT")
-    return match["host"].strip("[]"), int(match["port"])
-
-
 def _choice(enum: type[Role] | type[Availability]) -> Callable[[str, Any], Any]:
     def parse(path: str, raw: Any) -> Any:
         try:
@@ -160,15 +151,6 @@ def _choice(enum: type[Role] | type[Availability]) -> Callable[[str, Any], Any]:
             raise ValidationError(path, f"{raw!r} is not one of {choices}") from None
 
     return parse
-
-
-def _docker_host(path: str, raw: Any) -> str:
-    value = values.single_line(path, raw)
-    try:
-        split_docker_host(value)
-    except ValueError as exc:
-        raise ValidationError(path, str(exc)) from None
-    return value
 
 
 def _labels(path: str, raw: Any) -> dict[str, str]:
