@@ -27,7 +27,7 @@ from . import aptsources
 from .errors import SandboxError
 from .locks import file_lock
 from .mounts import building, mount_overlay, remove_tree
-from .paths import images_dir
+from .paths import images_dir, recipe_digest
 from .procs import alive, all_pids, cmdline, terminate
 from .shell import log, run
 
@@ -41,7 +41,7 @@ own state key (`aptrepos`) and `--bind=ADDR`, which the earlier sweep does not t
 def repo_key(base_recipe: str, packages: tuple[str, ...]) -> str:
     """`aptrepo-<hash>` of the base recipe and the package list."""
     text = f"{base_recipe}\naptrepo {RECIPE_VERSION} --no-install-recommends {' '.join(packages)}"
-    return "aptrepo-" + hashlib.sha256(text.encode()).hexdigest()[:12]
+    return "aptrepo-" + recipe_digest(text)
 
 
 def ensure_repo(

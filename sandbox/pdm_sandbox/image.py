@@ -10,7 +10,6 @@ a half image. The Debian mirror is the one this machine's apt uses, never one na
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
@@ -21,7 +20,7 @@ from . import aptrepo, aptsources, sysvinit
 from .errors import SandboxError
 from .locks import file_lock
 from .mounts import building, remove_tree
-from .paths import images_dir
+from .paths import images_dir, recipe_digest
 from .shell import log, run, write_file
 
 VARIANTS = ("docker", "base")
@@ -101,10 +100,6 @@ class Image:
         return dict(json.loads((self.path / "build.json").read_text()))
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
-
-
 def base_recipe(release: str = DEFAULT_RELEASE, init: str = DEFAULT_INIT) -> str:
     """Everything that shapes the base image of `release` and `init`, as text: change any of it and it is
     rebuilt."""
@@ -123,8 +118,8 @@ def base_recipe(release: str = DEFAULT_RELEASE, init: str = DEFAULT_INIT) -> str
         [
             f"recipe {RECIPE_VERSION}",
             f"debootstrap --variant=minbase --include={','.join(BASE_PACKAGES)} {release}",
-            f"file /usr/local/sbin/pdm-cgroup-rw {_digest(CGROUP_RW_SCRIPT)}",
-            f"file /etc/systemd/system/pdm-cgroup-rw.service {_digest(CGROUP_RW_UNIT)} enabled",
+            f"file /usr/local/sbin/pdm-cgroup-rw {recipe_digest(CGROUP_RW_SCRIPT)}",
+            f"file /etc/systemd/system/pdm-cgroup-rw.service {recipe_digest(CGROUP_RW_UNIT)} enabled",
             f"mask {' '.join(MASKED_UNITS)}",
             "finalize: empty machine-id, no ssh host keys, no apt sources, empty resolv.conf, apt clean",
         ]
@@ -138,7 +133,7 @@ def docker_recipe(release: str = DEFAULT_RELEASE, init: str = DEFAULT_INIT) -> s
             base_recipe(release, init),
             f"aptrepo {aptrepo.repo_key(base_recipe(release, init), DOCKER_PACKAGES[release])}",
             f"apt-get install --no-install-recommends {' '.join(DOCKER_PACKAGES[release])}",
-            f"with policy-rc.d {_digest(POLICY_RC_D)}",
+            f"with policy-rc.d {recipe_digest(POLICY_RC_D)}",
             *([f"patch {sysvinit.DOCKER_INIT_PATCH}"] if init != "systemd" else []),
             "finalize",
         ]
@@ -165,7 +160,7 @@ def image_path(
     the init system (other than systemd) in the name: `<variant>-<release>[-<init>]-<hash>`."""
     label = variant if (release, init) == (DEFAULT_RELEASE, DEFAULT_INIT) else f"{variant}-{release}"
     label += "" if init == DEFAULT_INIT else f"-{init}"
-    return images_dir(cache) / f"{label}-{_digest(recipe(variant, release, init))}"
+    return images_dir(cache) / f"{label}-{recipe_digest(recipe(variant, release, init))}"
 
 
 def ensure_image(

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
 NETNS_PREFIX = "pdm-"
 LINK_PREFIX = "pdm"
 SUPERNET = "10.231.0.0/16"
+
+
+def recipe_digest(text: str) -> str:
+    """12 hex digits of SHA-256: what names a built image or repository after its recipe."""
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def cache_dir() -> Path:

@@ -22,8 +22,8 @@ from .parallel import in_parallel
 from .paths import state_dir
 from .procs import alive
 from .readiness import wait_ready
-from .shell import log
-from .sshfiles import ensure_keypair, render, write_atomic
+from .shell import log, write_atomic
+from .sshfiles import ensure_keypair, render
 from .state import State, StateStore
 from .sweep import is_stale, me, sweep_orphans
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import subprocess
 import sys
@@ -49,6 +50,14 @@ def run(
         tail = ((proc.stderr or "") + (proc.stdout or "")).strip()[-2000:]
         raise SandboxError(f"`{shlex.join(argv)}` exited {proc.returncode}: {tail}")
     return proc
+
+
+def write_atomic(path: Path, text: str, mode: int = 0o644) -> None:
+    """Replace `path` with `text` in one rename."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    tmp.chmod(mode)
+    os.replace(tmp, path)
 
 
 def write_file(path: Path, text: str, mode: int = 0o644) -> None:

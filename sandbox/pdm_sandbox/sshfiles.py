@@ -73,11 +73,3 @@ def render(hosts: Mapping[str, Mapping[str, Any]], key_path: Path, known_hosts: 
             lines.append(f"  ProxyJump {rec['jump']}")
         config.append("\n".join(lines) + "\n")
     return "\n".join(config), "".join(known)
-
-
-def write_atomic(path: Path, text: str, mode: int = 0o644) -> None:
-    """Replace `path` with `text` in one rename."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
-    tmp.chmod(mode)
-    os.replace(tmp, path)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from .locks import file_lock
+from .shell import write_atomic
 
 State = dict[str, Any]
 
@@ -39,9 +39,7 @@ class StateStore:
         with file_lock(self.lock_path):
             state = self.read()
             yield state
-            tmp = self.path.with_name(f".state.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(state, indent=2, sort_keys=True) + "\n")
-            os.replace(tmp, self.path)
+            write_atomic(self.path, json.dumps(state, indent=2, sort_keys=True) + "\n")
 
     def reset(self) -> None:
         """Forget every host and server."""

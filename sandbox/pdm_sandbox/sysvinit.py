@@ -17,11 +17,11 @@ images are the same with Debian's `openrc` as the rc system (it replaces sysv-rc
 
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import Path
 
 from .errors import SandboxError
+from .paths import recipe_digest
 from .shell import run, write_file
 
 PACKAGES = (
@@ -69,15 +69,11 @@ exit 0
 FSTAB_LINE = "tmpfs /sys/fs/cgroup tmpfs noauto 0 0\n"
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
-
-
 def recipe_lines() -> list[str]:
     """The recipe lines of what `prepare` does (part of the image's cache key)."""
     return [
-        f"file /etc/init.d/mountkernfs.sh {_digest(MOUNTKERNFS)}",
-        f"file /etc/init.d/pdm-cgroup-rw {_digest(CGROUP_RW)} update-rc.d defaults",
+        f"file /etc/init.d/mountkernfs.sh {recipe_digest(MOUNTKERNFS)}",
+        f"file /etc/init.d/pdm-cgroup-rw {recipe_digest(CGROUP_RW)} update-rc.d defaults",
         f"fstab {FSTAB_LINE.strip()}",
         "inittab: no gettys",
     ]
