@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from pulumi_docker_machine.daemon import paths, plan
-from pulumi_docker_machine.daemon.transaction import Entry
+from pulumi_docker_machine.daemon.transaction import Entry, sha256
 from pulumi_docker_machine.errors import DockerMachineError
 from pulumi_docker_machine.pki.issue import LeafUsage
 from pulumi_docker_machine.remote import facts
@@ -80,7 +80,7 @@ def test_plan_case(case_file: Path) -> None:
     spec = _spec(case["inputs"])
     expect = case["expect"]
     first = facts.parse(_probe_text(case["probe"], {}))
-    desired = {p: plan.sha256(c) for p, (c, _) in plan.desired_files(spec, first).items()}
+    desired = {p: sha256(c) for p, (c, _) in plan.desired_files(spec, first).items()}
     host = facts.parse(_probe_text(case["probe"], desired))
     if case.get("restore"):
         assert [_entry(e) for e in plan.plan_restore(host, None)] == expect["entries"]

@@ -7,7 +7,6 @@ what giving the host back means.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -21,13 +20,9 @@ from ..spec.daemon import OWNED_KEYS
 from ..spec.host import HostSpec
 from ..spec.values import SSH_PORT, SSH_USER
 from . import paths, render
-from .transaction import Entry, OriginalSource, Status, file_entries
+from .transaction import Entry, OriginalSource, Status, file_entries, sha256
 
 LOCAL_SOCKET = "unix:///var/run/docker.sock"
-
-
-def sha256(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -120,6 +120,11 @@ def _q(value: str) -> str:
     return shlex.quote(value)
 
 
+def sha256(text: str) -> str:
+    """Hex SHA-256 of a file's content, as `sha256sum` prints it (drift baseline, bundle check)."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def _b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 
@@ -469,7 +474,7 @@ def begin_script(txn: Transaction, init_system: str) -> str:
             f"printf %s {_q(_b64(content))} | base64 -d > {_q(target)}"
             f" || fail {_q(f'could not write {target} (is the disk full?)')}"
         )
-        sums.append(f"{hashlib.sha256(content.encode()).hexdigest()}  {target}")
+        sums.append(f"{sha256(content)}  {target}")
     lines.append(
         f"printf '%s\\n' {' '.join(_q(s) for s in sums)} | sha256sum -c --quiet >/dev/null 2>&1"
         f" || fail {_q(f'the bundle in {tmp} was not written whole (is the disk full?)')}"
