@@ -23,7 +23,9 @@ def declare(managers: str, workers: str = "", **per_node: dict[str, Any]) -> swa
             [(m, "manager") for m in managers.split()] + [(w, "worker") for w in workers.split()]
         )
     ]
-    return swarm_spec.from_inputs({"nodes": nodes, "credentials": {n["name"]: CREDS for n in nodes}})
+    return swarm_spec.SwarmSpec.from_inputs(
+        {"nodes": nodes, "credentials": {n["name"]: CREDS for n in nodes}}
+    )
 
 
 def member(name: str, role: str, state: str = "ready", reachable: bool = True, **kw: Any) -> Member:

@@ -24,14 +24,14 @@ def node(name: str, role: str = "manager", **extra: Any) -> dict[str, Any]:
 
 
 def test_defaults_and_derived_fields() -> None:
-    parsed = spec.from_inputs(inputs(node("m1"), node("w1", "worker", labels={"zone": "a"})))
+    parsed = spec.SwarmSpec.from_inputs(inputs(node("m1"), node("w1", "worker", labels={"zone": "a"})))
     m1, w1 = parsed.nodes
     assert m1.advertise_addr == "10.0.0.2" and m1.swarm_addr == "10.0.0.2:2377"
     assert m1.availability is spec.Availability.ACTIVE
     assert w1.role is spec.Role.WORKER and w1.label_map == {"zone": "a"}
     assert (parsed.ca_rotation, parsed.token_rotation, parsed.drain_timeout) == (0, 0, 120)
     assert parsed.managers == (m1,)
-    filled, errors = spec.check(inputs(node("m1")))
+    filled, errors = spec.SwarmSpec.check(inputs(node("m1")))
     assert errors == [] and filled["drain_timeout"] == 120
 
 
@@ -43,7 +43,7 @@ def test_every_problem_is_reported_with_its_field() -> None:
         drain_timeout=0,
         ca_rotation=-1,
     )
-    _, errors = spec.check(bad)
+    _, errors = spec.SwarmSpec.check(bad)
     fields = sorted(e.field for e in errors)
     assert fields == [
         "ca_rotation",
@@ -76,29 +76,29 @@ def test_every_problem_is_reported_with_its_field() -> None:
     ],
 )
 def test_refusals(given: dict[str, Any], field: str, words: str) -> None:
-    _, errors = spec.check(given)
+    _, errors = spec.SwarmSpec.check(given)
     assert [e.field for e in errors] == [field]
     assert words in str(errors[0])
 
 
 def test_credentials_never_appear_in_errors() -> None:
     creds = {"ca_cert_pem": "", "cert_pem": "SECRET-CERT", "private_key_pem": "SECRET-KEY"}
-    _, errors = spec.check({"nodes": [node("m1")], "credentials": {"m1": creds}})
+    _, errors = spec.SwarmSpec.check({"nodes": [node("m1")], "credentials": {"m1": creds}})
     assert [e.field for e in errors] == ["credentials.m1.ca_cert_pem"]
     assert "SECRET" not in str(errors[0])
 
 
 def test_unknown_values_are_skipped_at_preview() -> None:
-    _, errors = spec.check({"nodes": UNKNOWN, "credentials": UNKNOWN})
+    _, errors = spec.SwarmSpec.check({"nodes": UNKNOWN, "credentials": UNKNOWN})
     assert errors == []
-    _, errors = spec.check({"nodes": [node("m1"), UNKNOWN], "credentials": UNKNOWN})
+    _, errors = spec.SwarmSpec.check({"nodes": [node("m1"), UNKNOWN], "credentials": UNKNOWN})
     assert errors == []
     # A Machine being updated makes its docker_host unknown: the rest is still checked.
     pending = inputs(node("m1", docker_host=UNKNOWN), node("m2", role="boss"))
-    _, errors = spec.check(pending)
+    _, errors = spec.SwarmSpec.check(pending)
     assert [e.field for e in errors] == ["nodes[1].role"]
     with pytest.raises(ValidationError, match="not known yet"):
-        spec.from_inputs({"nodes": [node("m1"), UNKNOWN], "credentials": {"m1": CREDS}})
+        spec.SwarmSpec.from_inputs({"nodes": [node("m1"), UNKNOWN], "credentials": {"m1": CREDS}})
 
 
 def test_split_docker_host() -> None:

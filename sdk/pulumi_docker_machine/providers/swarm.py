@@ -17,7 +17,6 @@ from pulumi.dynamic import (
 from ..diff import changed_fields, is_unknown
 from ..errors import ValidationError
 from ..spec.values import split_docker_host
-from ..swarm import spec as swarm_spec
 from ..swarm.drift import down_nodes, drift
 from ..swarm.execute import Executor, SwarmError
 from ..swarm.observe import Endpoint, observe
@@ -27,7 +26,7 @@ from ..swarm.spec import Credentials, SwarmSpec
 from ..swarm.view import ClusterView
 from .boundary import check_result, reports_errors
 
-INPUT_FIELDS = swarm_spec.INPUT_FIELDS
+INPUT_FIELDS = SwarmSpec.input_fields()
 OUTPUT_FIELDS = (
     "cluster_id",
     "node_ids",
@@ -137,14 +136,14 @@ class SwarmProvider(ResourceProvider):
 
     @reports_errors
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        inputs, errors = swarm_spec.check(news)
+        inputs, errors = SwarmSpec.check(news)
         if not errors and (problem := _preview_quorum(olds, inputs)):
             errors.append(ValidationError("nodes", problem))
         return check_result(inputs, errors)
 
     @reports_errors
     def create(self, props: dict[str, Any]) -> CreateResult:
-        spec = swarm_spec.from_inputs(_inputs(props))
+        spec = SwarmSpec.from_inputs(_inputs(props))
         endpoints = _endpoints(spec)
         view = observe(endpoints, "", {})
         found = plan(spec, view, [])
@@ -167,7 +166,7 @@ class SwarmProvider(ResourceProvider):
     @reports_errors
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         olds = SwarmSpec.upgrade(olds)
-        spec = swarm_spec.from_inputs(_inputs(news))
+        spec = SwarmSpec.from_inputs(_inputs(news))
         endpoints = _endpoints(spec, olds)
         view = observe(endpoints, olds.get("cluster_id") or id_, olds.get("node_ids") or {})
         managed = [n["name"] for n in olds.get("nodes") or []]
@@ -189,7 +188,7 @@ class SwarmProvider(ResourceProvider):
     @reports_errors
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         props = SwarmSpec.upgrade(props)
-        spec = swarm_spec.from_inputs(_inputs(props))
+        spec = SwarmSpec.from_inputs(_inputs(props))
         endpoints = _endpoints(spec)
         view = observe(endpoints, props.get("cluster_id") or id_, props.get("node_ids") or {})
         seen = drift(spec, view)
@@ -202,7 +201,7 @@ class SwarmProvider(ResourceProvider):
     @reports_errors
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         props = SwarmSpec.upgrade(props)
-        spec = swarm_spec.from_inputs(_inputs(props))
+        spec = SwarmSpec.from_inputs(_inputs(props))
         endpoints = _endpoints(spec)
         view = observe(endpoints, props.get("cluster_id") or id_, props.get("node_ids") or {})
         found = teardown(view, [n.name for n in spec.nodes])

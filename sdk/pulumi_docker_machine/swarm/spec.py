@@ -20,8 +20,6 @@ DEFAULT_DRAIN_TIMEOUT = 120
 
 _LABEL_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./-]*")
 NODE_FIELDS = ("name", "role", "docker_host", "advertise_addr", "labels", "availability", "via_jump_host")
-CREDENTIAL_FIELDS = ("ca_cert_pem", "cert_pem", "private_key_pem")
-INPUT_FIELDS = ("nodes", "credentials", "ca_rotation", "token_rotation", "drain_timeout")
 
 
 class Role(Enum):
@@ -51,8 +49,8 @@ class Credentials(SpecReader):
 
     @classmethod
     def _read(cls, reader: Reader) -> None:
-        reader.only(CREDENTIAL_FIELDS)
-        for name in CREDENTIAL_FIELDS:  # `text` never echoes the value
+        reader.only(cls.input_fields())
+        for name in cls.input_fields():  # `text` never echoes the value
             reader.read(name, values.text)
 
 
@@ -113,7 +111,7 @@ class SwarmSpec(SpecReader):
 
     @classmethod
     def _read(cls, reader: Reader) -> None:
-        reader.only((*INPUT_FIELDS, "drift"))
+        reader.only((*cls.input_fields(), "drift"))
         _read_nodes(reader)
         _read_credentials(reader)
         reader.read("ca_rotation", values.whole(0), 0)
@@ -215,25 +213,3 @@ def _read_credentials(reader: Reader) -> None:
                 reader.fail("credentials", f"has no TLS credentials for node {node.name!r}")
     if len(creds) == len(raw):
         reader.values["credentials"] = creds
-
-
-def check(inputs: Mapping[str, Any]) -> tuple[dict[str, Any], list[ValidationError]]:
-    """The inputs with defaults filled in, and every problem among their known values."""
-    return SwarmSpec.check(inputs)
-
-
-def from_inputs(inputs: Mapping[str, Any]) -> SwarmSpec:
-    """The spec of fully known inputs; raises the first ValidationError."""
-    return SwarmSpec.from_inputs(inputs)
-
-
-def node_to_dict(node: NodeSpec) -> dict[str, Any]:
-    """The node as the state records it (no credentials)."""
-    return {
-        "name": node.name,
-        "role": node.role.value,
-        "docker_host": node.docker_host,
-        "advertise_addr": node.advertise_addr,
-        "labels": node.label_map,
-        "availability": node.availability.value,
-    }
