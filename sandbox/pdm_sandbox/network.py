@@ -35,10 +35,6 @@ class Network:
     def address(self, slot: int) -> str:
         return f"{self.prefix}.{slot}"
 
-    @property
-    def cidr(self) -> str:
-        return f"{self.prefix}.0/24"
-
 
 NETWORKS = {
     "public": Network("public", "pdmbr0", "10.231.0", "10.231.0.1"),

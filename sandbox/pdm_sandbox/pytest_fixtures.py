@@ -25,7 +25,7 @@ from types import FrameType
 import pytest
 
 from .host import Host
-from .image import DEFAULT_INIT, DEFAULT_RELEASE, Image
+from .image import DEFAULT_INIT, DEFAULT_RELEASE
 from .sandbox import HostSpec, Sandbox
 
 
@@ -63,18 +63,6 @@ def sandbox() -> Iterator[Sandbox]:
         sb.down(owned_only=True)
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
-
-
-@pytest.fixture(scope="session")
-def docker_image(sandbox: Sandbox) -> Image:
-    """The `docker` image (built once, cached across sessions)."""
-    return sandbox.ensure_image("docker")
-
-
-@pytest.fixture(scope="session")
-def base_image(sandbox: Sandbox) -> Image:
-    """The `base` image and the local apt repository its hosts install docker.io from."""
-    return sandbox.ensure_image("base")
 
 
 class HostFactory:

@@ -40,9 +40,3 @@ class StateStore:
             state = self.read()
             yield state
             write_atomic(self.path, json.dumps(state, indent=2, sort_keys=True) + "\n")
-
-    def reset(self) -> None:
-        """Forget every host and server."""
-        with self.edit() as state:
-            state.clear()
-            state.update(_empty())
