@@ -2,7 +2,9 @@
 
 Off unless `PULUMI_DOCKER_MACHINE_BREAK=STEP:DIR` is set (tests only): at STEP the provider writes
 `DIR/STEP` (its pid) and waits until the test removes that file, having meanwhile killed `pulumi`,
-dropped the network, rebooted the host or killed dockerd. Nothing else reads the variable.
+dropped the network, rebooted the host or killed dockerd. Nothing else reads the variable. The
+steps: `probed` (after the probe), `started` (the agent was started), `waiting` (it waits for the
+confirmation), `checked` (after the client-side TLS check, before confirming), `confirmed`.
 """
 
 from __future__ import annotations
@@ -12,10 +14,6 @@ import socket
 import sys
 import time
 from pathlib import Path
-
-STEPS = ("probed", "started", "waiting", "checked", "confirmed")
-"""After the probe; after the agent was started; once it waits for confirmation; after the
-client-side TLS check (before confirming); after the confirmation was sent."""
 
 
 def _engine_address() -> tuple[str, int] | None:

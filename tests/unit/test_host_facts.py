@@ -68,7 +68,7 @@ present
 
 def test_parse_reads_every_section() -> None:
     f = facts.parse(OUTPUT)
-    assert (f.os_id, f.os_version, f.init_system) == ("debian", "12", "systemd")
+    assert (f.os_id, f.init_system) == ("debian", "systemd")
     assert f.has_docker and f.active == "active" and f.main_pid == 4242
     assert "ExecStart=/usr/sbin/dockerd -H fd://" in f.unit_text
     assert f.sha256[paths.CA_CERT] == "a" * 64 and f.sha256[paths.SERVER_KEY] == ""

@@ -68,5 +68,6 @@ if command -v apt-get >/dev/null 2>&1; then apt-get purge -y -q docker.io >&2
 elif command -v dnf >/dev/null 2>&1; then dnf remove -y docker >&2
 elif command -v yum >/dev/null 2>&1; then yum remove -y docker >&2
 elif command -v apk >/dev/null 2>&1; then apk del docker >&2
+elif command -v zypper >/dev/null 2>&1; then zypper --non-interactive remove docker >&2
 fi
 """

@@ -95,7 +95,6 @@ class HostFacts:
     """What a host looks like now, as far as this package cares."""
 
     os_id: str = ""
-    os_version: str = ""
     os_pretty: str = ""
     init_system: str = ""
     dockerd_path: str = ""
@@ -154,7 +153,6 @@ def parse(text: str) -> HostFacts:
     pid = sections.get("main-pid", "").strip()
     return HostFacts(
         os_id=osr.get("ID", ""),
-        os_version=osr.get("VERSION_ID", ""),
         os_pretty=osr.get("PRETTY_NAME", ""),
         init_system=sections.get("init", "").strip(),
         dockerd_path=sections.get("dockerd", "").strip(),

@@ -50,13 +50,12 @@ class Session:
         command: str,
         stdin: str = "",
         *,
-        as_root: bool = True,
         check: bool = True,
         timeout: float = 600,
     ) -> CommandResult:
         """Run `command` (through sudo when needed); raise RemoteCommandError on non-zero exit."""
         started = time.monotonic()
-        prefix, secret_line = self._sudo() if as_root else ("", "")
+        prefix, secret_line = self._sudo()
         full = f"{prefix} sh -c {shlex.quote(command)}" if prefix else command
         result = self._exec(full, secret_line + stdin, timeout)
         # Report the command as written, never the sudo password that went on stdin.
