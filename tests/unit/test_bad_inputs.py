@@ -460,7 +460,7 @@ ROWS = {
         CertificateAuthoritySpec, CA_INPUTS, {"common_name": "a\n"}, "common_name", "line break"
     ),
     "CA key type": bad(
-        CertificateAuthoritySpec, CA_INPUTS, {"key_type": "dsa"}, "key_type", "not a supported"
+        CertificateAuthoritySpec, CA_INPUTS, {"key_type": "dsa"}, "key_type", "is not one of"
     ),
     "CA validity 0": bad(
         CertificateAuthoritySpec, CA_INPUTS, {"validity_hours": 0}, "validity_hours", "at least 1"

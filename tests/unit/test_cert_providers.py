@@ -90,7 +90,7 @@ def test_check_returns_failures_naming_fields(ca):
     result = ServerCertProvider().check({}, _server_inputs(ca, ip_addresses=["1.2.3.999"], key_type="dsa"))
     assert [failure.property for failure in result.failures] == ["", ""]
     assert result.failures[0].reason == "ip_addresses: '1.2.3.999' is not an IP address"
-    assert result.failures[1].reason.startswith("key_type: 'dsa' is not a supported key type")
+    assert result.failures[1].reason.startswith("key_type: 'dsa' is not one of ecdsa-p256")
 
 
 def test_check_fills_defaults_and_keeps_unknowns():

@@ -148,7 +148,7 @@ CASES = [
         CertificateAuthoritySpec,
         {"common_name": "c", "key_type": "dsa-1024"},
         "key_type",
-        "not a supported key type",
+        "is not one of ecdsa-p256",
     ),
     (CertificateAuthoritySpec, {"common_name": "c", "validity_hours": 0}, "validity_hours", "at least 1"),
     (CertificateAuthoritySpec, {"common_name": "c", "validity_hours": 1.5}, "validity_hours", "whole number"),
@@ -175,7 +175,7 @@ CASES = [
     (ServerCertSpec, {"include_localhost": False}, "ip_addresses", "would name no host"),
     (ServerCertSpec, {"include_localhost": False, "common_name": "d"}, "ip_addresses", "would name no host"),
     (ServerCertSpec, {"include_localhost": "yes"}, "include_localhost", "true or false"),
-    (ServerCertSpec, {"key_type": "rsa-1024"}, "key_type", "not a supported key type"),
+    (ServerCertSpec, {"key_type": "rsa-1024"}, "key_type", "is not one of ecdsa-p256"),
     (ServerCertSpec, {"validity_hours": 24}, "validity_hours", "longer than early_renewal_hours (720)"),
     (ClientCertSpec, {"common_name": None}, "common_name", "is required"),
 ]

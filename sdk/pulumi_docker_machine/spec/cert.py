@@ -50,14 +50,6 @@ def _renewal_hours(field: str, raw: Any) -> int:
     return _hours(field, raw, 0)
 
 
-def _key_type(field: str, raw: Any) -> KeyType:
-    try:
-        return KeyType(raw)
-    except ValueError:
-        choices = ", ".join(key_type.value for key_type in KeyType)
-        raise ValidationError(field, f"{raw!r} is not a supported key type ({choices})") from None
-
-
 def _ip_addresses(field: str, raw: Any) -> tuple[str, ...]:
     addresses = values.strings(field, raw)
     for address in addresses:
@@ -135,7 +127,7 @@ class CertificateAuthoritySpec(CertificateSpec):
         else:
             reader.read("common_name", _common_name)
             reader.read("organization", values.text, None)
-            reader.read("key_type", _key_type, DEFAULT_KEY_TYPE.value)
+            reader.read("key_type", values.one_of(KeyType), DEFAULT_KEY_TYPE.value)
             reader.read("validity_hours", _validity_hours, CA_VALIDITY_HOURS)
             reader.values.update(existing_cert_pem=None, existing_private_key_pem=None)
         reader.read("early_renewal_hours", _renewal_hours, EARLY_RENEWAL_HOURS)
@@ -150,7 +142,7 @@ class CertificateAuthoritySpec(CertificateSpec):
         reader.read("existing_cert_pem", values.ca_certificate_pem)
         reader.read("existing_private_key_pem", values.private_key_pem)
         values.not_expired(reader, "existing_cert_pem")
-        reader.read("key_type", _key_type, None)
+        reader.read("key_type", values.one_of(KeyType), None)
         values.key_pair(reader, "existing_cert_pem", "existing_private_key_pem")
         if reader.known("existing_private_key_pem"):
             actual = key_type_of(load_private_key(reader.values["existing_private_key_pem"]))
@@ -191,7 +183,7 @@ class LeafCertSpec(CertificateSpec):
         values.key_pair(reader, "ca_cert_pem", "ca_private_key_pem")
         cls._read_names(reader)
         reader.read("organization", values.text, None)
-        reader.read("key_type", _key_type, DEFAULT_KEY_TYPE.value)
+        reader.read("key_type", values.one_of(KeyType), DEFAULT_KEY_TYPE.value)
         reader.read("validity_hours", _validity_hours, LEAF_VALIDITY_HOURS)
         reader.read("early_renewal_hours", _renewal_hours, EARLY_RENEWAL_HOURS)
         _check_renewal_window(reader)

@@ -5,11 +5,10 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from cryptography import x509
 
-from ..errors import ValidationError
 from ..pki.inspection import load_certificate
 from . import values
 from .connection import ConnectionSpec
@@ -66,7 +65,7 @@ class HostSpec(SpecReader):
         reader.read("server_cert_pem", values.certificate_pem)
         reader.read("server_private_key_pem", values.private_key_pem)
         reader.nested("daemon", DaemonSpec, {})
-        reader.read("install_method", _install_method, "packages")
+        reader.read("install_method", values.one_of(INSTALL_METHODS), "packages")
         reader.read("install_command", values.text, None)
         reader.read("install_script_url", values.http_url, None)
         reader.read("uninstall_on_delete", values.flag, False)
@@ -77,12 +76,6 @@ class HostSpec(SpecReader):
         _check_install(reader)
         _check_certificates(reader)
         _check_ports(reader)
-
-
-def _install_method(field: str, raw: Any) -> str:
-    if raw not in INSTALL_METHODS:
-        raise ValidationError(field, f"{raw!r} is not one of {', '.join(INSTALL_METHODS)}")
-    return str(raw)
 
 
 def _check_install(reader: Reader) -> None:

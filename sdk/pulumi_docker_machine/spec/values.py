@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable
+from enum import Enum
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -172,22 +173,35 @@ def ip_address(field: str, raw: Any) -> str:
     return value
 
 
-def private_key_pem(field: str, raw: Any) -> str:
-    """An unencrypted PEM private key (the message never shows it)."""
+def one_of(choices: type[Enum] | tuple[str, ...]) -> Callable[[str, Any], Any]:
+    """A parser of one of `choices`: an Enum's member by its value, or one of the strings."""
+
+    def parse(field: str, raw: Any) -> Any:
+        values = [str(c.value) for c in choices] if isinstance(choices, type) else list(choices)
+        if raw not in values:
+            raise ValidationError(field, f"{raw!r} is not one of {', '.join(values)}")
+        return choices(raw) if isinstance(choices, type) else str(raw)
+
+    return parse
+
+
+def _loads(field: str, raw: Any, load: Callable[[str], Any]) -> str:
+    """`raw` if `load` reads it; the loader's reason otherwise (never the value)."""
     try:
-        load_private_key(text(field, raw))
+        load(text(field, raw))
     except CertificateError as exc:
         raise ValidationError(field, str(exc)) from None
-    return raw
+    return str(raw)
+
+
+def private_key_pem(field: str, raw: Any) -> str:
+    """An unencrypted PEM private key (the message never shows it)."""
+    return _loads(field, raw, load_private_key)
 
 
 def certificate_pem(field: str, raw: Any) -> str:
     """One PEM certificate (the message never shows it)."""
-    try:
-        load_certificate(text(field, raw))
-    except CertificateError as exc:
-        raise ValidationError(field, str(exc)) from None
-    return raw
+    return _loads(field, raw, load_certificate)
 
 
 def not_expired(reader: Any, *fields: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, ClassVar
@@ -80,7 +80,7 @@ class NodeSpec(SpecReader):
     def _read(cls, reader: Reader) -> None:
         reader.only(NODE_FIELDS)
         reader.read("name", values.single_line)
-        reader.read("role", _choice(Role))
+        reader.read("role", values.one_of(Role))
         reader.read("docker_host", values.docker_host)
         if reader.given("advertise_addr"):
             reader.read("advertise_addr", values.ip_address)
@@ -88,7 +88,7 @@ class NodeSpec(SpecReader):
             host = values.split_docker_host(reader.values["docker_host"])[0]
             reader.read("advertise_addr", values.ip_address, host)
         reader.read("labels", _labels, {})
-        reader.read("availability", _choice(Availability), Availability.ACTIVE.value)
+        reader.read("availability", values.one_of(Availability), Availability.ACTIVE.value)
         jump = reader.inputs.get("via_jump_host")
         if jump and not is_unknown(jump):
             name = reader.values.get("name", "this node")
@@ -138,17 +138,6 @@ class SwarmSpec(SpecReader):
     def node(self, name: str) -> NodeSpec:
         """The node named `name`."""
         return next(n for n in self.nodes if n.name == name)
-
-
-def _choice(enum: type[Role] | type[Availability]) -> Callable[[str, Any], Any]:
-    def parse(path: str, raw: Any) -> Any:
-        try:
-            return enum(raw)
-        except ValueError:
-            choices = ", ".join(e.value for e in enum)
-            raise ValidationError(path, f"{raw!r} is not one of {choices}") from None
-
-    return parse
 
 
 def _labels(path: str, raw: Any) -> dict[str, str]:
