@@ -131,6 +131,23 @@ def _refuse(found: Plan) -> None:
         raise SwarmError(f"refused, nothing was changed: {found.refusal}")
 
 
+def _observed(id_: str, props: Mapping[str, Any]) -> tuple[SwarmSpec, dict[str, Endpoint], ClusterView]:
+    """The swarm the state declares, its endpoints, and what they say now."""
+    spec = SwarmSpec.from_inputs(_inputs(props))
+    endpoints = _endpoints(spec)
+    return spec, endpoints, observe(endpoints, props.get("cluster_id") or id_, props.get("node_ids") or {})
+
+
+def _execute(
+    spec: SwarmSpec, endpoints: dict[str, Endpoint], view: ClusterView, found: Plan
+) -> tuple[Executor, list[str]]:
+    """Run the plan's operations against the swarm as observed; the executor and what it did."""
+    ids = {name: view.node_id(name) for name in endpoints if view.node_id(name)}
+    executor = Executor(endpoints, {n.name: n for n in spec.nodes}, ids, spec.drain_timeout)
+    executor.cluster_id = view.cluster_id
+    return executor, executor.run(found.ops)
+
+
 class SwarmProvider(ResourceProvider):
     """Keeps a set of Docker daemons one swarm, through their TLS Docker APIs."""
 
@@ -172,10 +189,7 @@ class SwarmProvider(ResourceProvider):
         managed = [n["name"] for n in olds.get("nodes") or []]
         found = plan(spec, view, managed, _rotations(olds, spec))
         _refuse(found)
-        ids = {name: view.node_id(name) for name in endpoints if view.node_id(name)}
-        executor = Executor(endpoints, {n.name: n for n in spec.nodes}, ids, spec.drain_timeout)
-        executor.cluster_id = view.cluster_id
-        done = executor.run(found.ops)
+        executor, done = _execute(spec, endpoints, view, found)
         executor.settle()
         if found.unrepairable:
             raise SwarmError(
@@ -188,9 +202,7 @@ class SwarmProvider(ResourceProvider):
     @reports_errors
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         props = SwarmSpec.upgrade(props)
-        spec = SwarmSpec.from_inputs(_inputs(props))
-        endpoints = _endpoints(spec)
-        view = observe(endpoints, props.get("cluster_id") or id_, props.get("node_ids") or {})
+        spec, endpoints, view = _observed(id_, props)
         seen = drift(spec, view)
         outs = {**props, "drift": seen}
         if view.cluster_id and not view.trouble:
@@ -200,16 +212,10 @@ class SwarmProvider(ResourceProvider):
 
     @reports_errors
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        props = SwarmSpec.upgrade(props)
-        spec = SwarmSpec.from_inputs(_inputs(props))
-        endpoints = _endpoints(spec)
-        view = observe(endpoints, props.get("cluster_id") or id_, props.get("node_ids") or {})
+        spec, endpoints, view = _observed(id_, SwarmSpec.upgrade(props))
         found = teardown(view, [n.name for n in spec.nodes])
         _refuse(found)
-        ids = {name: view.node_id(name) for name in endpoints if view.node_id(name)}
-        executor = Executor(endpoints, {n.name: n for n in spec.nodes}, ids, spec.drain_timeout)
-        executor.cluster_id = view.cluster_id
-        done = executor.run(found.ops)
+        _, done = _execute(spec, endpoints, view, found)
         if found.unrepairable:
             raise SwarmError(
                 "could not make every node leave: " + "; ".join(found.unrepairable) + f" (done: {done}); "
