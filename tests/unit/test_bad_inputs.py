@@ -459,9 +459,7 @@ ROWS = {
     "CA name line break": bad(
         CertificateAuthoritySpec, CA_INPUTS, {"common_name": "a\n"}, "common_name", "line break"
     ),
-    "CA key type": bad(
-        CertificateAuthoritySpec, CA_INPUTS, {"key_type": "dsa"}, "key_type", "is not one of"
-    ),
+    "CA key type": bad(CertificateAuthoritySpec, CA_INPUTS, {"key_type": "dsa"}, "key_type", "is not one of"),
     "CA validity 0": bad(
         CertificateAuthoritySpec, CA_INPUTS, {"validity_hours": 0}, "validity_hours", "at least 1"
     ),

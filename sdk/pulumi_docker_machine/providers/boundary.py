@@ -16,12 +16,21 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from types import FrameType
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import grpc
-from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
 
 from ..errors import DockerMachineError, ValidationError
+from ..spec.reader import SpecReader
 
 Method = TypeVar("Method", bound=Callable[..., Any])
 
@@ -99,3 +108,13 @@ def _secret_values(value: Any, secret: bool = False) -> list[str]:
     if isinstance(value, list | tuple):
         return [found for item in value for found in _secret_values(item, secret)]
     return []
+
+
+class SpecProvider(ResourceProvider):
+    """A dynamic provider whose `check` is its spec's: normalised inputs and every problem."""
+
+    SPEC: ClassVar[type[SpecReader]]
+
+    @reports_errors
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        return check_result(*self.SPEC.check(news))

@@ -12,7 +12,6 @@ from pulumi.dynamic import (
     CreateResult,
     DiffResult,
     ReadResult,
-    ResourceProvider,
     UpdateResult,
 )
 
@@ -29,7 +28,7 @@ from ..spec.cert import (
     LeafCertSpec,
     ServerCertSpec,
 )
-from .boundary import check_result, reports_errors
+from .boundary import SpecProvider, check_result, reports_errors
 
 OUTPUT_FIELDS = (
     "cert_pem",
@@ -96,7 +95,7 @@ def _created(
     return CreateResult(outs["serial"], outs)
 
 
-class _CertificateProvider(ResourceProvider):
+class _CertificateProvider(SpecProvider):
     """Lifecycle shared by the certificates: replace on input change or renewal, forget on delete."""
 
     SPEC: ClassVar[type[CertificateSpec]]

@@ -6,11 +6,9 @@ from pathlib import Path
 from typing import Any
 
 from pulumi.dynamic import (
-    CheckResult,
     CreateResult,
     DiffResult,
     ReadResult,
-    ResourceProvider,
     UpdateResult,
 )
 
@@ -18,7 +16,7 @@ from .. import docker_context, store
 from ..diff import changed_fields, is_unknown
 from ..spec.client import ClientConfigSpec
 from ..spec.values import SSH_PORT, SSH_USER
-from .boundary import check_result, reports_errors
+from .boundary import SpecProvider, reports_errors
 
 INPUT_FIELDS = ClientConfigSpec.input_fields()
 
@@ -65,12 +63,10 @@ def _settled(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
     return news
 
 
-class ClientConfigProvider(ResourceProvider):
+class ClientConfigProvider(SpecProvider):
     """Writes ca.pem, cert.pem, key.pem (0600) and machine.json; creates the Docker context."""
 
-    @reports_errors
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        return check_result(*ClientConfigSpec.check(news))
+    SPEC = ClientConfigSpec
 
     @reports_errors
     def create(self, props: dict[str, Any]) -> CreateResult:

@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from pulumi.dynamic import (
-    CheckResult,
     CreateResult,
     DiffResult,
     ReadResult,
-    ResourceProvider,
     UpdateResult,
 )
 
@@ -20,7 +18,7 @@ from ..remote.hostio import SshHost
 from ..spec.daemon import DaemonConfigSpec
 from ..spec.host import HostSpec
 from ..spec.values import SSH_PORT
-from .boundary import check_result, reports_errors
+from .boundary import SpecProvider, reports_errors
 from .progress import to_engine
 
 INPUT_FIELDS = HostSpec.input_fields()
@@ -32,12 +30,10 @@ def _inputs(props: dict[str, Any]) -> dict[str, Any]:
     return {k: props.get(k) for k in INPUT_FIELDS}
 
 
-class DockerHostProvider(ResourceProvider):
+class DockerHostProvider(SpecProvider):
     """Provision and keep a TLS-secured Docker daemon on a host over SSH."""
 
-    @reports_errors
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        return check_result(*HostSpec.check(news))
+    SPEC = HostSpec
 
     @reports_errors
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -102,12 +98,10 @@ def _sub_changed(olds: dict[str, Any], news: dict[str, Any], dotted: str) -> boo
     return is_unknown(value) or (olds.get(top) or {}).get(sub) != value
 
 
-class DaemonConfigProvider(ResourceProvider):
+class DaemonConfigProvider(SpecProvider):
     """Validate daemon settings and render them; no I/O (DockerHost applies them)."""
 
-    @reports_errors
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        return check_result(*DaemonConfigSpec.check(news))
+    SPEC = DaemonConfigSpec
 
     @reports_errors
     def create(self, props: dict[str, Any]) -> CreateResult:
