@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pdm_sandbox import Sandbox  # noqa: E402
-from pdm_sandbox.sandbox import HostSpec  # noqa: E402
+from pdm_sandbox.sandbox import HostRequest  # noqa: E402
 
 from tests.e2e.pulumi_cli import Stack  # noqa: E402
 
@@ -57,7 +57,7 @@ def set_swarm(stack: Stack, on: bool) -> None:
 
 def one_run(sandbox: Sandbox, work: Path) -> dict[str, float]:
     out: dict[str, float] = {}
-    hosts = sandbox.start_many([HostSpec(None, "docker", "root", ("public",), None) for _ in NAMES])
+    hosts = sandbox.start_many([HostRequest(None, "docker", "root", ("public",), None) for _ in NAMES])
     try:
         cold = stack_on(hosts, work / "cold", with_swarm=True)
         out["cold_up"] = timed(lambda: cold.up("--parallel", "16"))

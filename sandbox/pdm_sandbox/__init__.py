@@ -8,7 +8,7 @@ from .errors import HostBootError, SandboxError
 from .host import LOGINS, Host
 from .image import VARIANTS, Image, ensure_image, verify_image
 from .network import NETWORKS
-from .sandbox import HostSpec, Sandbox
+from .sandbox import HostRequest, Sandbox
 
 __all__ = [
     "LOGINS",
@@ -16,7 +16,7 @@ __all__ = [
     "VARIANTS",
     "Host",
     "HostBootError",
-    "HostSpec",
+    "HostRequest",
     "Image",
     "Sandbox",
     "SandboxError",

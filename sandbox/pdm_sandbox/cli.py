@@ -22,7 +22,7 @@ from .image import (
     verify_image,
 )
 from .network import NETWORKS
-from .sandbox import HostSpec, Sandbox
+from .sandbox import HostRequest, Sandbox
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -124,7 +124,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "up":
         networks = tuple(args.networks or ("public",))
         specs = [
-            HostSpec(n, args.variant, args.login, networks, args.password, args.release, args.init)
+            HostRequest(n, args.variant, args.login, networks, args.password, args.release, args.init)
             for n in (args.names or [None])
         ]
         _print_hosts(sandbox.start_many(specs), args.json, sandbox)

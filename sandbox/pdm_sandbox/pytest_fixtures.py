@@ -26,7 +26,7 @@ import pytest
 
 from .host import Host
 from .image import DEFAULT_INIT, DEFAULT_RELEASE
-from .sandbox import HostSpec, Sandbox
+from .sandbox import HostRequest, Sandbox
 
 
 def sandbox_unavailable_reason() -> str | None:
@@ -86,7 +86,7 @@ class HostFactory:
         """Start `count` hosts of `release` with `init` as PID 1 in parallel (named `names`, else after their
         address)."""
         picked: Sequence[str | None] = list(names) if names is not None else [None] * count
-        specs = [HostSpec(n, variant, login, tuple(networks), password, release, init) for n in picked]
+        specs = [HostRequest(n, variant, login, tuple(networks), password, release, init) for n in picked]
         hosts = self.sandbox.start_many(specs)
         self.hosts += hosts
         return hosts

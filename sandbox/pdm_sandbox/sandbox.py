@@ -31,7 +31,7 @@ NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 
 
 @dataclass(frozen=True)
-class HostSpec:
+class HostRequest:
     """What to start: a name (None: `h<slot>`), image variant, login variant, networks, sudo password,
     Debian release, init system (PID 1)."""
 
@@ -112,12 +112,12 @@ class Sandbox:
         init: str = image.DEFAULT_INIT,
     ) -> Host:
         """Boot one host and wait until SSH (and, for the docker variant, the daemon) is ready."""
-        spec = HostSpec(name, variant, login, tuple(networks), password, release, init)
+        spec = HostRequest(name, variant, login, tuple(networks), password, release, init)
         return self._start(spec, timeout or self.boot_timeout)
 
     def start_many(
         self,
-        specs: Iterable[str | HostSpec | None],
+        specs: Iterable[str | HostRequest | None],
         variant: str = "docker",
         login: str = "root",
         networks: Sequence[str] = ("public",),
@@ -125,7 +125,8 @@ class Sandbox:
     ) -> list[Host]:
         """Boot several hosts in parallel (a str is a name with the given defaults); all or none stay up."""
         resolved = [
-            s if isinstance(s, HostSpec) else HostSpec(s, variant, login, tuple(networks)) for s in specs
+            s if isinstance(s, HostRequest) else HostRequest(s, variant, login, tuple(networks))
+            for s in specs
         ]
         for v, r, i in sorted({(s.variant, s.release, s.init) for s in resolved}):
             self.ensure_image(v, r, i)
@@ -269,7 +270,7 @@ class Sandbox:
 
     # ---- internals ----
 
-    def _start(self, spec: HostSpec, timeout: float) -> Host:
+    def _start(self, spec: HostRequest, timeout: float) -> Host:
         self._validate(spec)
         img = self.ensure_image(spec.variant, spec.release, spec.init)
         started = time.monotonic()
@@ -290,7 +291,7 @@ class Sandbox:
         log(f"{name} up at {host.address} in {time.monotonic() - started:.1f} s")
         return self.get(name)
 
-    def _validate(self, spec: HostSpec) -> None:
+    def _validate(self, spec: HostRequest) -> None:
         if spec.name is not None and not NAME_RE.match(spec.name):
             raise SandboxError(f"host name {spec.name!r} must match {NAME_RE.pattern}")
         if spec.variant not in image.VARIANTS:
@@ -312,7 +313,7 @@ class Sandbox:
         for n in spec.networks:
             network.network(n)
 
-    def _reserve(self, spec: HostSpec) -> str:
+    def _reserve(self, spec: HostRequest) -> str:
         """Pick a free slot (address) and record the host as starting, so a crash leaves a trace."""
         with self.store.edit() as state:
             used = {r["slot"] for r in state["hosts"].values()}
@@ -349,7 +350,7 @@ class Sandbox:
             }
         return name
 
-    def _boot(self, name: str, spec: HostSpec, img: image.Image) -> Host:
+    def _boot(self, name: str, spec: HostRequest, img: image.Image) -> Host:
         host_dir = self.hosts_dir / name
         remove_tree(host_dir)
         root = host_dir / "root"

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pdm_sandbox import Host, HostSpec, Sandbox, aptrepo, network, nspawn
+from pdm_sandbox import Host, HostRequest, Sandbox, aptrepo, network, nspawn
 from pdm_sandbox.mounts import mounts_under
 from pdm_sandbox.procs import alive, all_pids, cmdline
 
@@ -275,9 +275,9 @@ def test_cleanup_keeps_cli_hosts_and_removes_unrecorded_ones(sandbox):
 def test_down_leaves_nothing_behind(sandbox):
     hosts = sandbox.start_many(
         [
-            HostSpec("td1", "base", "root", ("public", "private")),
-            HostSpec("td2", "docker", "sudo"),
-            HostSpec("td3", "base", "root", ("private",)),
+            HostRequest("td1", "base", "root", ("public", "private")),
+            HostRequest("td2", "docker", "sudo"),
+            HostRequest("td3", "base", "root", ("private",)),
         ]
     )
     records = [sandbox.store.read()["hosts"][h.name] for h in hosts]
