@@ -35,6 +35,7 @@ from ..spec.reader import SpecReader
 Method = TypeVar("Method", bound=Callable[..., Any])
 
 _PEM = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----.*?(-----END \1-----|$)", re.DOTALL)
+# `key_pem`: the old name of private keys, still in state written before the renames (CHANGELOG.md).
 _SECRET_KEY = re.compile(r"password|private_?key|key_pem|privateKey", re.IGNORECASE)
 _PLACEHOLDERS: dict[str, Callable[[tuple[Any, ...]], Any]] = {
     "check": lambda args: CheckResult(dict(args[1]), []),
