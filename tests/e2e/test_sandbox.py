@@ -55,7 +55,9 @@ def assert_nothing_left(sandbox: Sandbox, hosts: list[dict[str, Any]]) -> None:
         assert [p for p in all_pids() if any(str(host_dir) in a for a in cmdline(p))] == [], name
         assert mounts_under(host_dir) == [], name
         assert network.netns_name(name) not in network.namespaces()
-        assert not set(rec["veths"]) & set(network.links())
+        with sandbox.store.edit() as state:  # a host started meanwhile may reuse the freed slot's veths
+            reused = {v for r in state["hosts"].values() for v in r.get("veths", [])}
+            assert not (set(rec["veths"]) - reused) & set(network.links()), name
         assert not host_dir.exists()
         assert name not in sandbox.store.read()["hosts"]
         assert not re.search(rf"^Host {name}$", sandbox.ssh_config.read_text(), re.M), name

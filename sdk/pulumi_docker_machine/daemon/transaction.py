@@ -379,10 +379,10 @@ esac
 """
 
 
-SUPPORTED_INITS = ("systemd", "sysvinit", "openrc")
-"""Init systems the agent can restart docker through."""
-
 _ADAPTERS = {"systemd": _SYSTEMD, "sysvinit": _SYSVINIT, "openrc": _OPENRC}
+
+SUPPORTED_INITS = tuple(_ADAPTERS)
+"""Init systems the agent can restart docker through (the probe reports one of them)."""
 
 
 def _init_functions(init_system: str) -> str:
