@@ -14,9 +14,10 @@ _CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
 
 def argv(name: str, root: Path, netns_path: str, data_dir: Path, init: str = "systemd") -> list[str]:
     """The systemd-nspawn command line (flags proven on this kind of machine; see docs notes). A sysvinit
-    or OpenRC host runs its /sbin/init as the command (PID 1): `-b` would boot a systemd binary when one
-    is there."""
-    boot, extra = (["-b"], []) if init == "systemd" else ([], [*sysvinit.NSPAWN_OPTIONS, "/sbin/init"])
+    host runs its /sbin/init as the command (PID 1), an OpenRC host openrc-init (which runs the sysinit,
+    boot and default runlevels): `-b` would boot a systemd binary when one is there."""
+    pid1 = "/sbin/openrc-init" if init == "openrc" else "/sbin/init"
+    boot, extra = (["-b"], []) if init == "systemd" else ([], [*sysvinit.NSPAWN_OPTIONS, pid1])
     return [
         "systemd-nspawn",
         *boot,

@@ -1,6 +1,6 @@
 """What an image whose PID 1 is sysvinit (sysvinit-core) needs to boot under systemd-nspawn; OpenRC
-images are the same with Debian's `openrc` as the rc system (it replaces sysv-rc: /etc/inittab's
-`/etc/init.d/rcS` and `rc N` become wrappers that run `openrc sysinit` and `openrc default`).
+images are the same with Debian's `openrc` installed (it replaces sysv-rc) and boot `openrc-init` as
+PID 1, which runs the same rc scripts (sysinit, boot and default runlevels) without /etc/inittab.
 
 - nspawn mounts /sys, /run and the cgroup controllers itself; Debian's `mountkernfs.sh` would mount a
   fresh sysfs over /sys and hide those cgroups, so the image's copy only makes /run/lock.

@@ -1,5 +1,5 @@
-"""DockerHost on a Debian host whose rc system is OpenRC (sysvinit's /sbin/init runs `openrc`): real
-pulumi, real docker over TLS.
+"""DockerHost on a Debian host whose PID 1 is OpenRC's own init (`openrc-init`, which runs the
+sysinit, boot and default runlevels): real pulumi, real docker over TLS.
 
 The daemon restarts through `rc-service docker` (OpenRC runs Debian's LSB /etc/init.d/docker), listen
 addresses go into daemon.json, and the boot-time recovery hook is the LSB init script, which

@@ -30,7 +30,8 @@ def lifecycle_without_systemd(
     """create, no-op, change, refused setting, refused daemon.environment, drift + repair, destroy on a host
     whose `init` restarts docker through /etc/init.d/docker; `hook_enabled`: a command that prints
     something when the recovery hook is enabled at boot."""
-    assert on_host(host, "cat /proc/1/comm") == "init" and on_host(
+    pid1 = {"sysvinit": "init", "openrc": "openrc-init"}[init]
+    assert on_host(host, "cat /proc/1/comm") == pid1 and on_host(
         host, "test -d /run/systemd/system || echo no"
     )
     on_host(host, "printf '{\"debug\": true}\\n' > /etc/docker/daemon.json && /etc/init.d/docker restart")
