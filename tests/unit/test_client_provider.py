@@ -40,6 +40,7 @@ def test_unknown_host_key_is_unchanged_while_the_endpoint_is(change, changes):
         ({}, 2376),
         ({"tls_port": 2377}, 2377),
         ({"tls_port": 2377.0}, 2377),
+        ({"tls_port": "2377"}, 2377),  # stack config gives strings; the daemon parses them
         ({"tls_port": "x"}, 2376),
     ],
 )

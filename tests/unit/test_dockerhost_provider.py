@@ -4,6 +4,9 @@ import pytest
 from pulumi.output import Unknown
 from pulumi_docker_machine.errors import ValidationError
 from pulumi_docker_machine.providers.dockerhost import DockerHostProvider, _pins
+from pulumi_docker_machine.spec.host import HostSpec
+
+from .test_bad_inputs import HOST
 
 pytestmark = pytest.mark.unit
 
@@ -56,3 +59,15 @@ def test_daemon_environment_on_a_host_applied_without_systemd_is_refused_at_prev
     assert DockerHostProvider().diff("id", {**olds, "init_system": "systemd"}, news).changes
     unknown = {**olds, "daemon": {"environment": Unknown()}}
     assert DockerHostProvider().diff("id", olds, unknown).changes  # known only at apply: decided there
+    moved = {**news, "connection": {**CONN, "host": "10.0.0.3"}}  # another host: probed at create
+    assert DockerHostProvider().diff("id", olds, moved).replaces == ["connection.host"]
+
+
+def test_state_of_a_script_install_from_before_install_script_url_still_reads() -> None:
+    """Refresh and destroy read the state as written; only check demands the URL of new inputs."""
+    old = {**HOST, "install_method": "script"}
+    assert HostSpec.from_inputs(old).install_script_url is None
+    _, errors = HostSpec.check(old)
+    assert [str(e) for e in errors if e.field == "install_script_url"] == [
+        "install_script_url: is required when install_method is 'script'"
+    ]

@@ -46,10 +46,11 @@ class DockerHostProvider(SpecProvider):
     @reports_errors
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         olds = HostSpec.upgrade(olds)
-        if not is_unknown(news.get("daemon")):  # else known only at apply, and decided there
+        replaces = [f for f in _REPLACING if _sub_changed(olds, news, f)]
+        # The recorded init system is the old host's: a replacement goes to a host probed at create.
+        if not replaces and not is_unknown(news.get("daemon")):  # unknown: decided at apply
             plan.refuse_for_recorded_init(olds, news.get("daemon"))
         changed = changed_fields(olds, news, INPUT_FIELDS)
-        replaces = [f for f in _REPLACING if _sub_changed(olds, news, f)]
         if olds.get("drift"):
             changed.append("drift")
         return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=True)

@@ -14,7 +14,7 @@ from ..errors import ValidationError
 from ..spec.cert import COMMON_NAME_MAX
 from ..spec.daemon import DEFAULT_TLS_PORT
 from ..spec.host import docker_host_url
-from ..spec.values import is_ip, machine_name
+from ..spec.values import is_ip, machine_name, port
 from .certs import (
     CertificateAuthority,
     CertificateAuthorityArgs,
@@ -81,10 +81,12 @@ def _common_name(name: str, suffix: str) -> str:
 def _tls_port(daemon: Any) -> int:
     """The TLS port of inline daemon settings (the default when unset; a bad value is the DockerHost's
     to report, naming `daemon.tls_port`)."""
-    port = daemon.get("tls_port") if isinstance(daemon, Mapping) else None
-    if isinstance(port, int | float) and not isinstance(port, bool) and float(port).is_integer():
-        return int(port)
-    return DEFAULT_TLS_PORT
+    if not isinstance(daemon, Mapping) or daemon.get("tls_port") is None:
+        return DEFAULT_TLS_PORT
+    try:
+        return port("daemon.tls_port", daemon["tls_port"])  # the DockerHost's own parser
+    except ValidationError:
+        return DEFAULT_TLS_PORT
 
 
 def _split_sans(hosts: Sequence[str | None]) -> tuple[list[str], list[str]]:

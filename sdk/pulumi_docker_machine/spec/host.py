@@ -79,7 +79,11 @@ class HostSpec(SpecReader):
 
 
 def _check_install(reader: Reader) -> None:
-    """install_command goes with install_method 'command', install_script_url with 'script'."""
+    """At check, install_command goes with install_method 'command', install_script_url with 'script'.
+    State is read as written: a stack whose 'script' host was created before install_script_url existed
+    must still refresh and destroy."""
+    if not reader.checking:
+        return
     for name, method in (("install_command", "command"), ("install_script_url", "script")):
         if not reader.known("install_method", name):
             continue
