@@ -116,6 +116,8 @@ def test_a_plain_preview_shows_a_hand_edit_and_a_changed_host_key(pulumi_stack, 
     stack.import_state(old)
     stack.preview("--refresh=false", "--expect-no-changes")  # diff of the old names
     stack.preview("--expect-no-changes")  # read of the old names, then diff
+    stack.run("refresh", "--yes")  # a refresh writes what read returns: the keys stay secrets
+    assert "PRIVATE KEY" not in stack.state_text(f"tcp://{host.address}:2376")
     edit = host.root_exec('sed -i \'s/"tls": true/"tls": true, "debug": true/\' /etc/docker/daemon.json')
     assert edit.returncode == 0, edit.stderr
     drifted = stack.preview("--diff")

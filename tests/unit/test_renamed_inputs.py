@@ -88,3 +88,12 @@ def test_docker_host_old_names_in_program_and_state() -> None:
     assert not diff.changes and diff.replaces == []
     args = DockerHostArgs(connection={}, ca_cert_pem="CA", server_cert_pem="S", server_key_pem="K")
     assert args.server_private_key_pem == "K"
+
+
+@pytest.mark.parametrize("spec", [HostSpec, ClientConfigSpec])
+def test_a_read_answers_under_the_names_it_received(spec) -> None:
+    """A refresh keeps a value secret only under a name that held a secret in the state before."""
+    new = {new: f"value of {new}" for new in spec.renamed.values()}
+    received = old_names(new, spec.renamed)
+    assert spec.named_like(spec.upgrade(received), received) == received
+    assert spec.named_like(new, new) == new

@@ -86,8 +86,8 @@ class ClientConfigProvider(SpecProvider):
         return UpdateResult(_write(news))
 
     @reports_errors
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        props = ClientConfigSpec.upgrade(props)
+    def read(self, id_: str, received: dict[str, Any]) -> ReadResult:
+        props = ClientConfigSpec.upgrade(received)
         seen = store.digest(_store(props), props["name"])
         drift = {
             f: "missing" if not seen[f] else "changed"
@@ -97,7 +97,11 @@ class ClientConfigProvider(SpecProvider):
         if props.get("context") and not docker_context.exists(props["context"]):
             drift["docker context"] = "missing"
         inputs = {k: props.get(k) for k in INPUT_FIELDS}
-        return ReadResult(id_, {**props, "drift": drift}, inputs={**inputs, "drift": drift})
+        return ReadResult(
+            id_,
+            ClientConfigSpec.named_like({**props, "drift": drift}, received),
+            inputs=ClientConfigSpec.named_like({**inputs, "drift": drift}, received),
+        )
 
     @reports_errors
     def delete(self, _id: str, props: dict[str, Any]) -> None:

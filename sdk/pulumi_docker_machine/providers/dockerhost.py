@@ -64,13 +64,14 @@ class DockerHostProvider(SpecProvider):
         return UpdateResult({**_inputs(news), **outs.to_dict()})
 
     @reports_errors
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        props = HostSpec.upgrade(props)
+    def read(self, id_: str, received: dict[str, Any]) -> ReadResult:
+        props = HostSpec.upgrade(received)
         spec = HostSpec.from_inputs(_inputs(props))
         seen = lifecycle.observe(SshHost(spec.connection, _pins(props)), props)
-        outs = {**props, **seen}
+        outs = HostSpec.named_like({**props, **seen}, received)
         # Drift shows as a diff of the `drift` input (empty in every program) in `preview --refresh`.
-        return ReadResult(id_, outs, inputs={**_inputs(props), "drift": seen["drift"]})
+        inputs = HostSpec.named_like({**_inputs(props), "drift": seen["drift"]}, received)
+        return ReadResult(id_, outs, inputs=inputs)
 
     @reports_errors
     def delete(self, _id: str, props: dict[str, Any]) -> None:

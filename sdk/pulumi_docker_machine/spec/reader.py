@@ -146,6 +146,16 @@ class SpecReader:
         return upgraded
 
     @classmethod
+    def named_like(cls, props: Mapping[str, Any], received: Mapping[str, Any]) -> dict[str, Any]:
+        """`props` under the old names `received` used. A read returns state that way: the engine keeps
+        a value secret on a refresh only under a name that held a secret before."""
+        named = dict(props)
+        for old, new in cls.renamed.items():
+            if old in received and new not in received and new in named:
+                named[old] = named.pop(new)
+        return named
+
+    @classmethod
     def read(cls, reader: Reader) -> Self | None:
         """Read every field (old names first moved to new ones); the spec when all are known and valid."""
         reader.inputs = cls.upgrade(reader.inputs)
