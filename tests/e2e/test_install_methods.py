@@ -4,6 +4,7 @@ daemon, no /etc/docker, no TLS files)."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import threading
 from collections.abc import Iterator
@@ -125,6 +126,10 @@ def test_script_install_downloads_on_the_host_and_a_failing_script_changes_nothi
         stack = stack_for("install.sh")
         stack.up()
         assert requested == ["/fail.sh", "/install.sh"]
+        # A secret in the DockerHost's state (it may hold a password); the test's config has it in clear.
+        state = stack.export()["deployment"]["resources"]
+        hosts = json.dumps([r for r in state if r["type"].endswith(":DockerHost")])
+        assert host.address in hosts and f"{base}/install.sh" not in hosts
     out = stack.outputs()[name]
     assert out["installed_docker"] is True
     assert client(stack, tmp_path).text(out["docker_host"], "info", "--format", "{{.Name}}") == host.name

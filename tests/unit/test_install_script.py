@@ -6,6 +6,9 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -16,18 +19,21 @@ pytestmark = pytest.mark.unit
 URL = "http://10.0.0.1:8000/get.sh?x=$(touch PWNED)&y='1'"
 
 
-def run(tmp_path: Path, fetchers: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """Run the script with only mktemp, rm, sh, a dockerd and `fetchers` ({name: sh body}) on the PATH."""
+def run(
+    tmp_path: Path, fetchers: dict[str, str], url: str = URL, real: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
+    """Run the script with only mktemp, rm, sh, a dockerd, the `real` tools and `fetchers` ({name: sh
+    body}) on the PATH."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
-    for tool in ("mktemp", "rm", "sh"):
+    for tool in ("mktemp", "rm", "sh", *real):
         (bin_dir / tool).symlink_to(shutil.which(tool) or f"/bin/{tool}")
     stubs = {"dockerd": "exit 0", "service": "exit 0", **fetchers}
     for name, body in stubs.items():
         (bin_dir / name).write_text(f"#!/bin/sh\n{body}\n")
         (bin_dir / name).chmod(0o755)
     return subprocess.run(
-        [shutil.which("sh") or "/bin/sh", "-c", install_script("script", url=URL)],
+        [shutil.which("sh") or "/bin/sh", "-c", install_script("script", url=url)],
         text=True,
         capture_output=True,
         cwd=tmp_path,
@@ -55,3 +61,16 @@ def test_a_failed_download_or_a_failing_script_stops_the_install(tmp_path: Path)
     shutil.rmtree(tmp_path / "bin")
     failing = run(tmp_path, {"busybox": 'echo "echo no >&2; exit 7" > "$3"'})
     assert failing.returncode == 7 and "the install script exited 7" in failing.stderr
+
+
+def test_python3_downloads_over_http_when_curl_and_wget_are_missing(tmp_path: Path) -> None:
+    (tmp_path / "www").mkdir()
+    (tmp_path / "www/get.sh").write_text("echo installed by the script >&2\n")
+    handler = partial(SimpleHTTPRequestHandler, directory=str(tmp_path / "www"))
+    with ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{server.server_address[1]}/get.sh"
+        proc = run(tmp_path, {}, url=url, real=("python3",))
+        server.shutdown()
+    assert proc.returncode == 0, proc.stderr
+    assert "installed by the script" in proc.stderr

@@ -161,6 +161,7 @@ def test_dockerhost_fields_come_from_the_spec_dataclass() -> None:
         "connection.private_key_password",
         "connection.sudo_password",
         "server_private_key_pem",
+        "install_script_url",
         "client_private_key_pem",
     )
     assert "confirm_timeout" in HostSpec.input_fields()

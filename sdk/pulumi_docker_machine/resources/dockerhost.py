@@ -128,6 +128,8 @@ _CREDENTIALS = frozenset(
     ]
 )
 """Connection fields that hold credentials, in both spellings."""
+_SECRET_INPUTS = tuple(f for f in HostSpec.secret_fields() if "." not in f)
+"""Top-level inputs that are secrets (private keys, the install script's URL)."""
 
 
 def _secret_credentials(connection: Any) -> Any:
@@ -181,17 +183,10 @@ class DockerHost(pulumi.dynamic.Resource, module="docker-machine", name="DockerH
         props: dict[str, Any] = dict(vars(args))
         # Inputs are stored as given; wrap what holds credentials so the state never has them in clear.
         props["connection"] = _secret_credentials(props["connection"])
-        for field in ("server_private_key_pem", "client_private_key_pem"):
+        for field in _SECRET_INPUTS:
             if props.get(field) is not None:
                 props[field] = pulumi.Output.secret(props[field])
         props.update(dict.fromkeys(OUTPUT_NAMES))
         props["drift"] = {}
-        secret = ResourceOptions(
-            additional_secret_outputs=[
-                "connection",
-                "server_private_key_pem",
-                "client_private_key_pem",
-                *SECRET_OUTPUTS,
-            ]
-        )
+        secret = ResourceOptions(additional_secret_outputs=["connection", *_SECRET_INPUTS, *SECRET_OUTPUTS])
         super().__init__(DockerHostProvider(), name, props, ResourceOptions.merge(opts, secret))

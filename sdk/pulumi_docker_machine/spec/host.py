@@ -36,7 +36,7 @@ class HostSpec(SpecReader):
     daemon: DaemonSpec
     install_method: str
     install_command: str | None
-    install_script_url: str | None
+    install_script_url: str | None = field(metadata=meta(secret=True))  # may carry user:password@
     uninstall_on_delete: bool
     client_cert_pem: str | None
     client_private_key_pem: str | None = field(metadata=meta(secret=True))
