@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .. import store
-from ..errors import DockerMachineError
+from ..errors import DockerMachineError, ValidationError
 from ..remote import tlsprobe
 from ..remote.engine_api import EngineAPI, EngineAPIError
 from ..spec.values import split_docker_host
@@ -109,13 +109,13 @@ def _probe_one(root: Path, name: str, timeout: float) -> dict[str, str]:
     row = {"name": name, "url": record.docker_host, "state": "Running", "docker": "", "swarm": ""}
     row["errors"] = ""
     row["certs"] = _expiry(record.server_cert_not_after, record.cert_not_after)
-    host, port = split_docker_host(record.docker_host)
-    try:
+    try:  # a record written before the stricter DOCKER_HOST parser is one bad row, not a failed `ls`
+        host, port = split_docker_host(record.docker_host)
         stream = tlsprobe.tcp_stream(host, port, timeout)
         ca, cert, key = ((directory / f).read_text() for f in store.FILES)
         engine = tlsprobe.probe(stream, ca, cert, key, timeout=timeout)
         row["docker"] = f"v{engine.version}"
-    except (OSError, tlsprobe.TLSProbeError) as exc:
+    except (OSError, tlsprobe.TLSProbeError, ValidationError) as exc:
         row["state"], row["errors"] = "Unreachable", str(exc)[:120]
         return row
     try:  # the daemon answered: a failed swarm probe leaves the state Running
