@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pulumi_docker_machine.outputs import OUTPUT_NAMES, SECRET_OUTPUTS
@@ -148,3 +149,40 @@ def test_every_output_with_type_and_secret(resource: str) -> None:
 def test_machine_args_are_all_listed() -> None:
     [table] = tables("MachineArgs")
     assert sorted(rows_by_name(table, "Input")) == sorted(f.name for f in dataclasses.fields(MachineArgs))
+
+
+def _literal(cell: str) -> object:
+    """The value of a Default cell that is one backticked literal (`True`, `120`, `[]`, `packages`)."""
+    text = cell.strip("`")
+    known: dict[str, object] = {"True": True, "False": False, "[]": [], "{}": {}}
+    return known[text] if text in known else int(text) if text.isdigit() else text
+
+
+def _documented_defaults() -> list[tuple[str, str, str, object]]:
+    """(table, field, Default cell, what check() fills in) for the resources check() fills defaults of."""
+    from .test_bad_inputs import FILES, HOST
+
+    host, errors = HostSpec.check(HOST)
+    client, client_errors = ClientConfigSpec.check(FILES)
+    assert errors == client_errors == []
+    filled = {
+        "DockerHostArgs": (HOST, host),
+        "DaemonConfigArgs": ({}, host["daemon"]),
+        "ConnectionArgs": (HOST["connection"], host["connection"]),
+        "ClientConfigArgs": (FILES, client),
+    }
+    return [
+        (heading, name, row["Default"], checked.get(name))
+        for heading, (given, checked) in filled.items()
+        for table in tables(heading)
+        for name, row in rows_by_name(table, "Key" if heading == "ConnectionArgs" else "Input").items()
+        # `daemon` and `connection` are specs of their own: their rows are the tables checked here too
+        if name not in given
+        and name not in ("daemon", "connection")
+        and (row["Default"] == "—" or re.fullmatch(r"`[^`]+`", row["Default"]))
+    ]
+
+
+@pytest.mark.parametrize(("table", "name", "cell", "checked"), _documented_defaults())
+def test_a_documented_default_is_what_check_fills_in(table: str, name: str, cell: str, checked: Any) -> None:
+    assert checked == (None if cell == "—" else _literal(cell)), (table, name)
