@@ -176,12 +176,11 @@ def destroy_host_network(host: str, veths: list[str], timeout: float = 10) -> No
     killed is removed asynchronously, so one pass can see it and fail to delete it."""
     deadline = time.monotonic() + timeout
     while True:
-        left = [v for v in veths if v in set(links())]
-        for veth in left:
+        for veth in set(veths) & set(links()):
             run(["ip", "link", "del", veth], check=False)
         if netns_name(host) in namespaces():
             run(["ip", "netns", "del", netns_name(host)], check=False)
-        left = [v for v in veths if v in set(links())]
+        left = sorted(set(veths) & set(links()))
         if not left:
             return
         if time.monotonic() > deadline:

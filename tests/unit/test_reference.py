@@ -23,6 +23,8 @@ from pulumi_docker_machine.spec.host import HostSpec
 from pulumi_docker_machine.spec.reader import SpecReader
 from pulumi_docker_machine.swarm.spec import SwarmSpec
 
+from .test_bad_inputs import FILES, HOST
+
 pytestmark = pytest.mark.unit
 
 REFERENCE = Path(__file__).resolve().parents[2] / "docs" / "reference.md"
@@ -160,8 +162,6 @@ def _literal(cell: str) -> object:
 
 def _documented_defaults() -> list[tuple[str, str, str, object]]:
     """(table, field, Default cell, what check() fills in) for the resources check() fills defaults of."""
-    from .test_bad_inputs import FILES, HOST
-
     host, errors = HostSpec.check(HOST)
     client, client_errors = ClientConfigSpec.check(FILES)
     assert errors == client_errors == []
