@@ -6,7 +6,8 @@ _pdm_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$_pdm_root/scripts/versions.sh"
 export PDM_ROOT="$_pdm_root"
 export PDM_CACHE="${PDM_CACHE:-$HOME/.cache/pulumi-docker-machine}"
-export PDM_PULUMI_BIN="$PDM_CACHE/pulumi-v${PULUMI_VERSION}-langhost-v${LANGHOST_SDK_VERSION}/bin"
+# The built toolchain; set PDM_PULUMI_BIN to use an official release of the same version instead.
+export PDM_PULUMI_BIN="${PDM_PULUMI_BIN:-$PDM_CACHE/pulumi-v${PULUMI_VERSION}/bin}"
 export PDM_VENV="${PDM_VENV:-$_pdm_root/.venv}"
 export PULUMI_HOME="${PULUMI_HOME:-$PDM_CACHE/pulumi-home}"
 export PULUMI_SKIP_UPDATE_CHECK=true

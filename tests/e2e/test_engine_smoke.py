@@ -35,7 +35,9 @@ def test_cli_is_the_pinned_build() -> None:
     assert out.strip() == f"v{_pinned_version()}"
     installed = (PROJECT_ROOT / ".venv" / "lib").glob("python3*/site-packages/pulumi-*.dist-info")
     assert {p.name for p in installed} == {f"pulumi-{_pinned_version()}.dist-info"}
-    assert Path(pulumi_binary()).with_name("pulumi-language-python").is_file()
+    host = Path(pulumi_binary()).with_name("pulumi-language-python")
+    said = subprocess.run([host, "--version"], capture_output=True, text=True, check=True)
+    assert said.stdout.strip() == f"v{_pinned_version()}"  # one release: engine, language host, SDK
 
 
 @pytest.mark.core

@@ -54,7 +54,7 @@ def _user_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def test_wheel_in_a_fresh_virtualenv_runs_a_users_stack(test_hosts, tmp_path):
+def test_wheel_in_a_fresh_virtualenv_runs_a_users_stack(test_hosts, tmp_path, monkeypatch):
     host = test_hosts.one()
     env = _user_env(tmp_path)
     source = tmp_path / "source"  # a copy: building leaves nothing in the clone
@@ -67,7 +67,8 @@ def test_wheel_in_a_fresh_virtualenv_runs_a_users_stack(test_hosts, tmp_path):
     [wheel] = (tmp_path / "dist").glob("pulumi_docker_machine-*-py3-none-any.whl")
     assert len(list((tmp_path / "dist").glob("pulumi_docker_machine-*.tar.gz"))) == 1
 
-    venv = tmp_path / "venv"
+    project = tmp_path / "web-infra"
+    venv = project / "venv"  # as docs/getting-started.md makes it
     python3 = shutil.which("python3", path=env["PATH"])
     assert python3, env["PATH"]
     _run([python3, "-m", "venv", venv], env, tmp_path)
@@ -77,15 +78,25 @@ def test_wheel_in_a_fresh_virtualenv_runs_a_users_stack(test_hosts, tmp_path):
     )
     assert where.startswith(str(venv)), where
 
-    # `. venv/bin/activate`: the language host built here (v3.79.0) runs the `python` on PATH; the
-    # engine no longer hands it Pulumi.yaml's `virtualenv` (newer hosts read that), so both are set.
-    env = {**env, "VIRTUAL_ENV": str(venv), "PATH": f"{venv / 'bin'}{os.pathsep}{env['PATH']}"}
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)  # the stack's environment starts from os.environ
+    # Nothing activated: Pulumi.yaml's `runtime.options.virtualenv` alone picks the venv, for the program
+    # and for the dynamic providers. The venv is not on PATH and no python on PATH has the package.
+    assert "VIRTUAL_ENV" not in env and str(venv) not in env["PATH"]
+    for python in ("python3", "python"):
+        found = shutil.which(python, path=env["PATH"])
+        if found:
+            probe = subprocess.run(
+                [found, "-c", "import pulumi_docker_machine"], env=env, capture_output=True
+            )
+            assert probe.returncode != 0, (
+                f"{found} on PATH can import the package: the test would prove nothing"
+            )
     client = {"MACHINE_STORAGE_PATH": str(tmp_path / "store"), "DOCKER_CONFIG": str(tmp_path / "docker")}
-    project = tmp_path / "web-infra"
-    project.mkdir()
-    shell_env = {"PATH": env["PATH"], "VIRTUAL_ENV": str(venv), **client}  # the stack keeps its own backend
-    stack = Stack(project, PROGRAM, name="web-infra", env=shell_env, refresh_always=True, virtualenv=venv)
-    assert f"virtualenv: {venv}" in (project / "Pulumi.yaml").read_text()
+    shell_env = {"PATH": env["PATH"], **client}  # the stack keeps its own backend
+    stack = Stack(
+        project, PROGRAM, name="web-infra", env=shell_env, refresh_always=True, virtualenv=Path("venv")
+    )
+    assert "virtualenv: venv" in (project / "Pulumi.yaml").read_text()  # relative, as users write it
     stack.config_set("host", host.address)
     stack.config_set("user", host.user)
     stack.config_set("private_key", Path(host.key_path).read_text(), secret=True)
@@ -93,7 +104,7 @@ def test_wheel_in_a_fresh_virtualenv_runs_a_users_stack(test_hosts, tmp_path):
     stack.up()
     assert stack.outputs()["docker_host"] == f"tcp://{host.address}:2376"
 
-    user = {**env, **client}
+    user = {**env, "PATH": f"{venv / 'bin'}{os.pathsep}{env['PATH']}", **client}  # the CLI is in the venv
     assert (
         _run(["docker", "--context", "web", "version", "--format", "{{.Server.Os}}"], user, project)
         == "linux\n"

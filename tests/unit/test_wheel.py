@@ -71,12 +71,13 @@ def test_wheel_metadata(wheel: zipfile.ZipFile) -> None:
     assert meta["Requires-Python"] == ">=3.11"
     assert {"Typing :: Typed", "Programming Language :: Python :: 3.11"} <= set(meta.get_all("Classifier"))
     requires = set(meta.get_all("Requires-Dist"))
-    assert f"pulumi=={_pulumi_version()}" in requires  # the SDK matches the engine the project builds
+    assert f"pulumi=={_pinned('PULUMI_VERSION')}" in requires  # the SDK matches the engine the project builds
+    assert f"pulumi-command=={_pinned('COMMAND_VERSION')}" in requires  # and its plugin the one built
     assert meta.get_payload().startswith("# pulumi-docker-machine")
 
 
-def _pulumi_version() -> str:
+def _pinned(name: str) -> str:
     versions = (ROOT / "scripts" / "versions.sh").read_text()
-    found = re.search(r"^PULUMI_VERSION=\"?([0-9.]+)", versions, re.M)
+    found = re.search(rf"^{name}=\"?([0-9.]+)", versions, re.M)
     assert found, versions
     return found.group(1)
