@@ -27,9 +27,10 @@ def busybox_image_tar() -> bytes:
         info = tarfile.TarInfo("www/index.html")
         info.size = len(page)
         tar.addfile(info, io.BytesIO(page))
-        link = tarfile.TarInfo("bin/sh")
-        link.type, link.linkname = tarfile.SYMTYPE, "busybox"
-        tar.addfile(link)
+        for applet in ("sh", "cat"):
+            link = tarfile.TarInfo(f"bin/{applet}")
+            link.type, link.linkname = tarfile.SYMTYPE, "busybox"
+            tar.addfile(link)
     return buf.getvalue()
 
 

@@ -9,9 +9,11 @@ from typing import Any
 
 import pulumi
 from pulumi import Input, Output, ResourceOptions
+from pulumi_command import remote
 
 from ..errors import ValidationError
 from ..spec.cert import COMMON_NAME_MAX
+from ..spec.connection import command_fields, given_field
 from ..spec.daemon import DEFAULT_TLS_PORT
 from ..spec.host import docker_host_url
 from ..spec.values import is_ip, machine_name, port
@@ -64,13 +66,12 @@ class MachineArgs:
     """Seconds the host waits for a change to be confirmed before rolling it back (default 120)."""
 
 
-def _field(connection: Any, name: str) -> Any:
-    """A field of a connection given as a mapping or as pulumi-command's ConnectionArgs."""
-    if connection is None:
-        return None
-    if isinstance(connection, Mapping):
-        return connection.get(name)
-    return getattr(connection, name, None)
+def _command_connection(connection: Any, host_keys: dict[str, str] | None) -> remote.ConnectionArgs:
+    """pulumi-command's ConnectionArgs for the machine's connection, host keys pinned."""
+    fields = command_fields(connection, host_keys)
+    if "proxy" in fields:
+        fields["proxy"] = remote.ProxyConnectionArgs(**fields["proxy"])
+    return remote.ConnectionArgs(**fields)
 
 
 def _common_name(name: str, suffix: str) -> str:
@@ -112,7 +113,10 @@ class Machine(pulumi.ComponentResource):
     cert_pem: Output[str]
     private_key_pem: Output[str]
     env: Output[dict[str, str]]
-    docker_provider_args: Output[dict[str, str]]
+    docker_provider_args: dict[str, Output[str]]
+    """`pulumi_docker.Provider("p", **machine.docker_provider_args)`: host, ca/cert/key material."""
+    connection: Output[remote.ConnectionArgs]
+    """The SSH connection, host keys pinned, for `pulumi_command.remote.Command`; ready once Docker is."""
     cert_path: Output[str]
 
     def __init__(self, name: str, args: MachineArgs, opts: ResourceOptions | None = None):
@@ -132,7 +136,7 @@ class Machine(pulumi.ComponentResource):
             child,
         )
         conn = Output.from_input(args.connection)
-        host = conn.apply(lambda c: _field(c, "host"))
+        host = conn.apply(lambda c: given_field(c, "host"))
         sans = Output.all(host, args.address, *(args.ip_addresses or []), *(args.dns_names or [])).apply(
             _split_sans
         )
@@ -188,7 +192,7 @@ class Machine(pulumi.ComponentResource):
             client_docker_host = Output.all(host, args.address, tls_port).apply(
                 lambda v: docker_host_url(v[1] or v[0], v[2])
             )
-            pin = Output.unsecret(conn.apply(lambda c: _field(c, "host_key")))
+            pin = Output.unsecret(conn.apply(lambda c: given_field(c, "host_key")))
             host_key = pin.apply(
                 lambda key: key or docker.host_key
             )  # the key given up front is the one pinned
@@ -203,8 +207,8 @@ class Machine(pulumi.ComponentResource):
                     store=args.store,
                     ssh_host=host,
                     # As given: ClientConfig's check names a bad port, as DockerHost's does.
-                    ssh_port=conn.apply(lambda c: _field(c, "port")),
-                    ssh_user=conn.apply(lambda c: _field(c, "user")),
+                    ssh_port=conn.apply(lambda c: given_field(c, "port")),
+                    ssh_user=conn.apply(lambda c: given_field(c, "user")),
                     host_key=host_key,
                     cert_not_after=client.not_after,
                     server_cert_not_after=server.not_after,
@@ -230,10 +234,15 @@ class Machine(pulumi.ComponentResource):
                 "DOCKER_MACHINE_NAME": name,
             }
         )
-        self.docker_provider_args = Output.secret(
-            Output.all(docker.docker_host, ca.cert_pem, client.cert_pem, client.private_key_pem).apply(
-                lambda v: {"host": v[0], "ca_material": v[1], "cert_material": v[2], "key_material": v[3]}
-            )
+        self.docker_provider_args = {
+            "host": docker.docker_host,
+            "ca_material": ca.cert_pem,
+            "cert_material": client.cert_pem,
+            "key_material": self.private_key_pem,
+        }
+        # From the DockerHost's pinned keys: a command that takes it waits for the daemon.
+        self.connection = Output.secret(
+            Output.all(conn, docker.host_keys).apply(lambda v: _command_connection(v[0], v[1]))
         )
         self.register_outputs(
             {
@@ -243,6 +252,7 @@ class Machine(pulumi.ComponentResource):
                 "private_key_pem": self.private_key_pem,
                 "env": self.env,
                 "docker_provider_args": self.docker_provider_args,
+                "connection": self.connection,
                 "cert_path": self.cert_path,
             }
         )

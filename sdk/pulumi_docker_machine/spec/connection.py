@@ -6,6 +6,7 @@ import base64
 import binascii
 import io
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -161,3 +162,42 @@ class ConnectionSpec(SpecReader):
                 load_ssh_key(reader.values["private_key"], reader.values["private_key_password"])
             except ValueError as exc:
                 reader.fail(*exc.args)
+
+
+COMMAND_FIELDS = (
+    "host",
+    "port",
+    "user",
+    "password",
+    "private_key",
+    "private_key_password",
+    "agent_socket_path",
+    "dial_error_limit",
+    "per_dial_timeout",
+    "host_key",
+)
+"""The fields that pulumi-command's `remote.ConnectionArgs` and `ProxyConnectionArgs` share with ours."""
+
+
+def given_field(connection: Any, name: str) -> Any:
+    """A field of a connection given as a mapping (either spelling) or as pulumi-command's ConnectionArgs."""
+    if connection is None:
+        return None
+    if isinstance(connection, Mapping):
+        camel = next((alias for alias, snake in ALIASES.items() if snake == name), None)
+        return connection.get(name, connection.get(camel) if camel else None)
+    return getattr(connection, name, None)
+
+
+def command_fields(connection: Any, host_keys: dict[str, str] | None) -> dict[str, Any]:
+    """The keyword arguments of pulumi-command's `remote.ConnectionArgs` for `connection`, each hop's host
+    key pinned: the one given, else the one the DockerHost pinned (`host_keys`, by `host:port`).
+    `sudo_password` has no counterpart there and is left out; `proxy` is nested the same way."""
+    fields = {name: given_field(connection, name) for name in COMMAND_FIELDS}
+    fields["port"] = int(fields["port"] or values.SSH_PORT)
+    fields["user"] = fields["user"] or values.SSH_USER
+    pinned = (host_keys or {}).get(f"{fields['host']}:{fields['port']}")
+    fields["host_key"] = fields["host_key"] or pinned
+    proxy = given_field(connection, "proxy")
+    fields["proxy"] = command_fields(proxy, host_keys) if proxy is not None else None
+    return {name: value for name, value in fields.items() if value is not None}
