@@ -9,6 +9,7 @@ export PDM_CACHE="${PDM_CACHE:-$HOME/.cache/pulumi-docker-machine}"
 # The built toolchain; set PDM_PULUMI_BIN to use an official release of the same version instead.
 export PDM_PULUMI_BIN="${PDM_PULUMI_BIN:-$PDM_CACHE/pulumi-v${PULUMI_VERSION}/bin}"
 export PDM_VENV="${PDM_VENV:-$_pdm_root/.venv}"
+export PDM_PULUMI_DOCKER_SDK="$PDM_CACHE/pulumi-docker-sdk-${PULUMI_DOCKER_SDK_VERSION}"
 export PULUMI_HOME="${PULUMI_HOME:-$PDM_CACHE/pulumi-home}"
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true

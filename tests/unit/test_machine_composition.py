@@ -4,13 +4,20 @@ pulumi-command's `remote.Command` takes `connection` (host key pinned, credentia
 
 from __future__ import annotations
 
+import os
+import sys
+from collections.abc import Iterator
 from typing import Any
 
 import pulumi
-import pulumi_docker
 import pytest
 from pulumi_command import remote
 from pulumi_docker_machine import Machine, MachineArgs
+
+# pulumi-docker's SDK lives outside the venv (scripts/versions.sh says why); scripts/bootstrap puts it
+# there. Appended: the venv's own pulumi comes first.
+sys.path.append(os.environ["PDM_PULUMI_DOCKER_SDK"])
+import pulumi_docker
 
 pytestmark = pytest.mark.unit
 
@@ -45,10 +52,11 @@ class Recorder(pulumi.runtime.Mocks):
 
 
 @pytest.fixture
-def mocks() -> Recorder:
+def mocks() -> Iterator[Recorder]:
     recorder = Recorder()
     pulumi.runtime.set_mocks(recorder, project="composition", stack="test", preview=False)
-    return recorder
+    yield recorder
+    pulumi.runtime.settings.reset_options()  # no engine: the next test's warnings go to stderr again
 
 
 def _machine() -> Machine:
