@@ -27,12 +27,13 @@ def pulumi_binary() -> str:
 
 
 class Stack:
-    """A Pulumi project in `workdir` with one stack, using a file:// backend of its own."""
+    """A Pulumi project in `workdir` with one stack, using a file:// backend of its own. With a Python
+    `program` it writes the project; without, the project is the one already in `workdir`."""
 
     def __init__(
         self,
         workdir: Path,
-        program: str,
+        program: str | None,
         name: str = "t",
         stack: str = "dev",
         env: dict[str, str] | None = None,
@@ -45,12 +46,13 @@ class Stack:
         self.stack = stack
         self.backend = workdir / "backend"
         self.backend.mkdir(parents=True, exist_ok=True)
-        venv = virtualenv or Path(sys.prefix)
-        options = "options:\n  refresh: always\n" if refresh_always else ""
-        (workdir / "Pulumi.yaml").write_text(
-            f"name: {name}\nruntime:\n  name: python\n  options:\n    virtualenv: {venv}\n{options}"
-        )
-        self.write_program(program)
+        if program is not None:
+            venv = virtualenv or Path(sys.prefix)
+            options = "options:\n  refresh: always\n" if refresh_always else ""
+            (workdir / "Pulumi.yaml").write_text(
+                f"name: {name}\nruntime:\n  name: python\n  options:\n    virtualenv: {venv}\n{options}"
+            )
+            self.write_program(program)
         self.run("stack", "init", stack)
 
     def write_program(self, program: str) -> None:
@@ -75,7 +77,7 @@ class Stack:
     ) -> subprocess.CompletedProcess[str]:
         """Run `pulumi ARGS` in the project; raise unless it exited as expected."""
         cmd = [pulumi_binary(), *args, "--non-interactive", "--cwd", str(self.workdir)]
-        if args and args[0] not in ("stack", "config", "version", "plugin"):
+        if args and args[0] not in ("stack", "config", "version", "plugin", "package"):
             cmd += ["--stack", self.stack]
         proc = subprocess.run(
             cmd, env=self.env(env), capture_output=True, text=True, timeout=timeout, check=False

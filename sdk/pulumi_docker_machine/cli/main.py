@@ -185,6 +185,15 @@ def cmd_ssh(args: argparse.Namespace, root: Path) -> int:
     return 0  # pragma: no cover - exec does not return
 
 
+def cmd_plugin(args: argparse.Namespace, root: Path) -> int:
+    from ..polyglot.host import write_plugin  # loads Pulumi: only for this command
+
+    folder = Path(args.folder).resolve()
+    write_plugin(folder, Path(sys.prefix))
+    print(folder)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pulumi-docker-machine", description=__doc__)
     parser.add_argument(
@@ -221,6 +230,12 @@ def build_parser() -> argparse.ArgumentParser:
     ssh.add_argument("--identity", "-i", help="private key file")
     ssh.add_argument("command", nargs=argparse.REMAINDER)
     ssh.set_defaults(func=cmd_ssh)
+    plugin = sub.add_parser(
+        "plugin",
+        help="write the plugin folder of the docker-machine component package (YAML, TypeScript, ...)",
+    )
+    plugin.add_argument("folder", help="where to write it (then name it under `packages:`)")
+    plugin.set_defaults(func=cmd_plugin)
     return parser
 
 

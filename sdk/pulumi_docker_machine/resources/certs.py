@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import pulumi
 from pulumi import Input, Output, ResourceOptions
 
 from ..providers.certs import (
@@ -15,6 +14,7 @@ from ..providers.certs import (
     ClientCertProvider,
     ServerCertProvider,
 )
+from .served import ServedResource
 
 MODULE = "docker-machine"
 """Module of the resource type tokens (`pulumi-python:dynamic/docker-machine:<Name>`)."""
@@ -127,9 +127,7 @@ class _CertificateOutputs:
     """Echo of the input."""
 
 
-class CertificateAuthority(
-    _CertificateOutputs, pulumi.dynamic.Resource, module=MODULE, name="CertificateAuthority"
-):
+class CertificateAuthority(_CertificateOutputs, ServedResource, module=MODULE, name="CertificateAuthority"):
     """A CA for a Docker daemon's TLS: generated and self-signed, or adopted ("bring your own CA")."""
 
     common_name: Output[str | None]
@@ -149,7 +147,7 @@ class CertificateAuthority(
         )
 
 
-class ServerCert(_CertificateOutputs, pulumi.dynamic.Resource, module=MODULE, name="ServerCert"):
+class ServerCert(_CertificateOutputs, ServedResource, module=MODULE, name="ServerCert"):
     """A TLS server certificate for a Docker daemon, signed by a CertificateAuthority."""
 
     ca_private_key_pem: Output[str]
@@ -169,7 +167,7 @@ class ServerCert(_CertificateOutputs, pulumi.dynamic.Resource, module=MODULE, na
         )
 
 
-class ClientCert(_CertificateOutputs, pulumi.dynamic.Resource, module=MODULE, name="ClientCert"):
+class ClientCert(_CertificateOutputs, ServedResource, module=MODULE, name="ClientCert"):
     """A TLS client certificate for Docker clients, signed by a CertificateAuthority."""
 
     ca_private_key_pem: Output[str]

@@ -11,6 +11,7 @@ from pulumi import Input, Output, ResourceOptions
 from ..providers.client import ClientConfigProvider
 from ..spec.client import ClientConfigSpec
 from .renamed import accept_old_names
+from .served import ServedResource
 
 
 @accept_old_names(ClientConfigSpec.renamed)
@@ -46,7 +47,7 @@ class ClientConfigArgs:
     """Create a Docker context named after the machine (default true)."""
 
 
-class ClientConfig(pulumi.dynamic.Resource, module="docker-machine", name="ClientConfig"):
+class ClientConfig(ServedResource, module="docker-machine", name="ClientConfig"):
     """Local client files (`ca.pem`, `cert.pem`, `key.pem`) and a Docker context for one machine."""
 
     cert_path: Output[str]

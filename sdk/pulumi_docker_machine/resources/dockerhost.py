@@ -14,6 +14,7 @@ from ..providers.dockerhost import DaemonConfigProvider, DockerHostProvider
 from ..spec.connection import ALIASES, ConnectionSpec
 from ..spec.host import HostSpec
 from .renamed import accept_old_names
+from .served import ServedResource
 
 
 class ConnectionArgs(TypedDict, total=False):
@@ -69,7 +70,7 @@ class DaemonConfigArgs:
     """Allow changing the storage driver of a daemon that has images or containers (they become invisible)."""
 
 
-class DaemonConfig(pulumi.dynamic.Resource, module="docker-machine", name="DaemonConfig"):
+class DaemonConfig(ServedResource, module="docker-machine", name="DaemonConfig"):
     """Validated, rendered daemon settings for one or more DockerHosts."""
 
     settings: Output[dict[str, Any]]
@@ -149,7 +150,7 @@ def _secret_credentials(connection: Any) -> Any:
     return wrapped
 
 
-class DockerHost(pulumi.dynamic.Resource, module="docker-machine", name="DockerHost"):
+class DockerHost(ServedResource, module="docker-machine", name="DockerHost"):
     """A host running a TLS-secured Docker daemon, provisioned over SSH."""
 
     docker_host: Output[str]

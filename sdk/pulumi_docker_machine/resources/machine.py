@@ -74,6 +74,9 @@ def _command_connection(connection: Any, host_keys: dict[str, str] | None) -> re
     return remote.ConnectionArgs(**fields)
 
 
+MACHINE_TYPE = "docker-machine:index:Machine"
+
+
 def _common_name(name: str, suffix: str) -> str:
     """`name` + `suffix` as a certificate common name, or `name` alone where that would be too long."""
     return name + suffix if len(name + suffix) <= COMMON_NAME_MAX else name
@@ -103,11 +106,142 @@ def _split_sans(hosts: Sequence[str | None]) -> tuple[list[str], list[str]]:
     return sorted(set(ips)), sorted(set(names))
 
 
+def check_machine(name: str, args: MachineArgs) -> None:
+    """What a Machine refuses before it registers anything: ValidationError naming the field."""
+    machine_name("name", name)
+    for address in args.ip_addresses or []:
+        if isinstance(address, str) and not is_ip(address):
+            raise ValidationError("ip_addresses", f"{address!r} is not an IP address")
+
+
+def assemble(owner: Any, name: str, args: MachineArgs) -> None:
+    """Create a Machine's children under the component `owner` and set its outputs as attributes:
+    docker, ca, server_cert, client_cert, docker_host, ca_cert_pem, cert_pem, private_key_pem, cert_path,
+    env, docker_provider_args, connection. Shared by the Python Machine and the component package's."""
+    child = ResourceOptions(parent=owner)
+    ca = args.ca or CertificateAuthority(
+        f"{name}-ca",
+        CertificateAuthorityArgs(common_name=_common_name(name, " CA"), key_type=args.key_type),
+        child,
+    )
+    conn = Output.from_input(args.connection)
+    host = conn.apply(lambda c: given_field(c, "host"))
+    sans = Output.all(host, args.address, *(args.ip_addresses or []), *(args.dns_names or [])).apply(
+        _split_sans
+    )
+    server = ServerCert(
+        f"{name}-server",
+        ServerCertArgs(
+            ca_cert_pem=ca.cert_pem,
+            ca_private_key_pem=ca.private_key_pem,
+            ip_addresses=sans.apply(lambda s: s[0]),
+            dns_names=sans.apply(lambda s: s[1]),
+            key_type=args.key_type,
+        ),
+        child,
+    )
+    client = ClientCert(
+        f"{name}-client",
+        ClientCertArgs(
+            ca_cert_pem=ca.cert_pem,
+            ca_private_key_pem=ca.private_key_pem,
+            common_name=args.client_name or _common_name(name, "-client"),
+            key_type=args.key_type,
+        ),
+        child,
+    )
+    daemon = args.daemon.settings if isinstance(args.daemon, DaemonConfig) else args.daemon
+    docker = DockerHost(
+        name,
+        DockerHostArgs(
+            connection=args.connection,
+            ca_cert_pem=ca.cert_pem,
+            server_cert_pem=server.cert_pem,
+            server_private_key_pem=server.private_key_pem,
+            client_cert_pem=client.cert_pem,
+            client_private_key_pem=client.private_key_pem,
+            daemon=daemon,
+            install_method=args.install_method,
+            install_command=args.install_command,
+            install_script_url=args.install_script_url,
+            address=args.address,
+            confirm_timeout=args.confirm_timeout,
+        ),
+        child,
+    )
+    cert_path: Output[str] = Output.from_input("")
+    if args.write_client_files:
+        # From the inputs that decide it, not the DockerHost's output: that output is unknown while
+        # a preview plans a DockerHost update, which would list the client files as changing too.
+        tls_port = (
+            args.daemon.docker_port
+            if isinstance(args.daemon, DaemonConfig)
+            else Output.from_input(daemon).apply(_tls_port)
+        )
+        client_docker_host = Output.all(host, args.address, tls_port).apply(
+            lambda v: docker_host_url(v[1] or v[0], v[2])
+        )
+        pin = Output.unsecret(conn.apply(lambda c: given_field(c, "host_key")))
+        host_key = pin.apply(lambda key: key or docker.host_key)  # the key given up front is the one pinned
+        files = ClientConfig(
+            f"{name}-client-config",
+            ClientConfigArgs(
+                name=name,
+                docker_host=client_docker_host,
+                ca_cert_pem=ca.cert_pem,
+                cert_pem=client.cert_pem,
+                private_key_pem=client.private_key_pem,
+                store=args.store,
+                ssh_host=host,
+                # As given: ClientConfig's check names a bad port, as DockerHost's does.
+                ssh_port=conn.apply(lambda c: given_field(c, "port")),
+                ssh_user=conn.apply(lambda c: given_field(c, "user")),
+                host_key=host_key,
+                cert_not_after=client.not_after,
+                server_cert_not_after=server.not_after,
+                docker_context=args.docker_context,
+            ),
+            ResourceOptions(parent=owner, depends_on=[docker]),
+        )
+        cert_path = files.cert_path
+    owner.docker = docker
+    owner.ca = ca
+    owner.server_cert = server
+    owner.client_cert = client
+    owner.docker_host = docker.docker_host
+    owner.ca_cert_pem = ca.cert_pem
+    owner.cert_pem = client.cert_pem
+    owner.private_key_pem = Output.secret(client.private_key_pem)
+    owner.cert_path = cert_path
+    owner.env = Output.all(docker.docker_host, cert_path).apply(
+        lambda v: {
+            "DOCKER_HOST": v[0],
+            "DOCKER_TLS_VERIFY": "1",
+            "DOCKER_CERT_PATH": v[1],
+            "DOCKER_MACHINE_NAME": name,
+        }
+    )
+    owner.docker_provider_args = {
+        "host": docker.docker_host,
+        "ca_material": ca.cert_pem,
+        "cert_material": client.cert_pem,
+        "key_material": owner.private_key_pem,
+    }
+    # From the DockerHost's pinned keys: a command that takes it waits for the daemon.
+    owner.connection = Output.secret(
+        Output.all(conn, docker.host_keys).apply(lambda v: _command_connection(v[0], v[1]))
+    )
+
+
 class Machine(pulumi.ComponentResource):
     """A host provisioned as a TLS-secured Docker engine, with everything a client needs."""
 
     name: str
     """The machine's name (its client files and Docker context are named after it)."""
+    docker: DockerHost
+    ca: CertificateAuthority
+    server_cert: ServerCert
+    client_cert: ClientCert
     docker_host: Output[str]
     ca_cert_pem: Output[str]
     cert_pem: Output[str]
@@ -121,129 +255,12 @@ class Machine(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: MachineArgs, opts: ResourceOptions | None = None):
         try:
-            machine_name("name", name)  # before anything is registered, also with `up --skip-preview`
+            check_machine(name, args)  # before anything is registered, also with `up --skip-preview`
         except ValidationError as exc:
             raise pulumi.RunError(f"Machine {name!r}: {exc}") from None
-        for address in args.ip_addresses or []:
-            if isinstance(address, str) and not is_ip(address):
-                raise pulumi.RunError(f"Machine {name!r}: ip_addresses: {address!r} is not an IP address")
-        super().__init__("docker-machine:index:Machine", name, None, opts)
+        super().__init__(MACHINE_TYPE, name, None, opts)
         self.name = name
-        child = ResourceOptions(parent=self)
-        ca = args.ca or CertificateAuthority(
-            f"{name}-ca",
-            CertificateAuthorityArgs(common_name=_common_name(name, " CA"), key_type=args.key_type),
-            child,
-        )
-        conn = Output.from_input(args.connection)
-        host = conn.apply(lambda c: given_field(c, "host"))
-        sans = Output.all(host, args.address, *(args.ip_addresses or []), *(args.dns_names or [])).apply(
-            _split_sans
-        )
-        server = ServerCert(
-            f"{name}-server",
-            ServerCertArgs(
-                ca_cert_pem=ca.cert_pem,
-                ca_private_key_pem=ca.private_key_pem,
-                ip_addresses=sans.apply(lambda s: s[0]),
-                dns_names=sans.apply(lambda s: s[1]),
-                key_type=args.key_type,
-            ),
-            child,
-        )
-        client = ClientCert(
-            f"{name}-client",
-            ClientCertArgs(
-                ca_cert_pem=ca.cert_pem,
-                ca_private_key_pem=ca.private_key_pem,
-                common_name=args.client_name or _common_name(name, "-client"),
-                key_type=args.key_type,
-            ),
-            child,
-        )
-        daemon = args.daemon.settings if isinstance(args.daemon, DaemonConfig) else args.daemon
-        docker = DockerHost(
-            name,
-            DockerHostArgs(
-                connection=args.connection,
-                ca_cert_pem=ca.cert_pem,
-                server_cert_pem=server.cert_pem,
-                server_private_key_pem=server.private_key_pem,
-                client_cert_pem=client.cert_pem,
-                client_private_key_pem=client.private_key_pem,
-                daemon=daemon,
-                install_method=args.install_method,
-                install_command=args.install_command,
-                install_script_url=args.install_script_url,
-                address=args.address,
-                confirm_timeout=args.confirm_timeout,
-            ),
-            child,
-        )
-        cert_path: Output[str] = Output.from_input("")
-        if args.write_client_files:
-            # From the inputs that decide it, not the DockerHost's output: that output is unknown while
-            # a preview plans a DockerHost update, which would list the client files as changing too.
-            tls_port = (
-                args.daemon.docker_port
-                if isinstance(args.daemon, DaemonConfig)
-                else Output.from_input(daemon).apply(_tls_port)
-            )
-            client_docker_host = Output.all(host, args.address, tls_port).apply(
-                lambda v: docker_host_url(v[1] or v[0], v[2])
-            )
-            pin = Output.unsecret(conn.apply(lambda c: given_field(c, "host_key")))
-            host_key = pin.apply(
-                lambda key: key or docker.host_key
-            )  # the key given up front is the one pinned
-            files = ClientConfig(
-                f"{name}-client-config",
-                ClientConfigArgs(
-                    name=name,
-                    docker_host=client_docker_host,
-                    ca_cert_pem=ca.cert_pem,
-                    cert_pem=client.cert_pem,
-                    private_key_pem=client.private_key_pem,
-                    store=args.store,
-                    ssh_host=host,
-                    # As given: ClientConfig's check names a bad port, as DockerHost's does.
-                    ssh_port=conn.apply(lambda c: given_field(c, "port")),
-                    ssh_user=conn.apply(lambda c: given_field(c, "user")),
-                    host_key=host_key,
-                    cert_not_after=client.not_after,
-                    server_cert_not_after=server.not_after,
-                    docker_context=args.docker_context,
-                ),
-                ResourceOptions(parent=self, depends_on=[docker]),
-            )
-            cert_path = files.cert_path
-        self.docker = docker
-        self.ca = ca
-        self.server_cert = server
-        self.client_cert = client
-        self.docker_host = docker.docker_host
-        self.ca_cert_pem = ca.cert_pem
-        self.cert_pem = client.cert_pem
-        self.private_key_pem = Output.secret(client.private_key_pem)
-        self.cert_path = cert_path
-        self.env = Output.all(docker.docker_host, cert_path).apply(
-            lambda v: {
-                "DOCKER_HOST": v[0],
-                "DOCKER_TLS_VERIFY": "1",
-                "DOCKER_CERT_PATH": v[1],
-                "DOCKER_MACHINE_NAME": name,
-            }
-        )
-        self.docker_provider_args = {
-            "host": docker.docker_host,
-            "ca_material": ca.cert_pem,
-            "cert_material": client.cert_pem,
-            "key_material": self.private_key_pem,
-        }
-        # From the DockerHost's pinned keys: a command that takes it waits for the daemon.
-        self.connection = Output.secret(
-            Output.all(conn, docker.host_keys).apply(lambda v: _command_connection(v[0], v[1]))
-        )
+        assemble(self, name, args)
         self.register_outputs(
             {
                 "docker_host": self.docker_host,

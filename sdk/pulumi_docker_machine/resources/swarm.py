@@ -13,6 +13,7 @@ from ..providers.swarm import OUTPUT_FIELDS, SECRET_OUTPUTS, SwarmProvider
 from ..swarm.spec import Credentials
 from .machine import Machine
 from .renamed import accept_old_names
+from .served import ServedResource
 
 
 @dataclass
@@ -34,7 +35,7 @@ class SwarmArgs:
     """Seconds to wait for a removed node's tasks to move elsewhere (default 120)."""
 
 
-class Swarm(pulumi.dynamic.Resource, module="docker-machine", name="Swarm"):
+class Swarm(ServedResource, module="docker-machine", name="Swarm"):
     """Docker daemons kept as one swarm, driven through their TLS Docker APIs."""
 
     cluster_id: Output[str]
@@ -132,6 +133,36 @@ def _node(entry: Machine | SwarmNodeArgs, role: str) -> tuple[str, dict[str, Any
     return name, {k: v for k, v in spec.items() if v is not None}, creds
 
 
+def assemble_cluster(owner: Any, name: str, args: SwarmClusterArgs) -> None:
+    """Create a SwarmCluster's Swarm under the component `owner` and set its outputs as attributes: swarm,
+    cluster_id, managers, members, ca_cert_pem, operations, env, env_command. Shared by the Python
+    SwarmCluster and the component package's."""
+    entries = [_node(e, "manager") for e in args.managers] + [_node(e, "worker") for e in args.workers]
+    owner.swarm = Swarm(
+        f"{name}-swarm",
+        SwarmArgs(
+            nodes=[spec for _, spec, _ in entries],
+            credentials={n: creds for n, _, creds in entries},
+            ca_rotation=args.ca_rotation,
+            token_rotation=args.token_rotation,
+            drain_timeout=args.drain_timeout,
+        ),
+        ResourceOptions(parent=owner),
+    )
+    manager_names = [n for n, _, _ in entries[: len(args.managers)]]
+    first = args.managers[0]
+    machine = first if isinstance(first, Machine) else first.machine
+    owner.cluster_id = owner.swarm.cluster_id
+    owner.managers = owner.swarm.managers
+    owner.members = owner.swarm.members
+    owner.ca_cert_pem = owner.swarm.ca_cert_pem
+    owner.operations = owner.swarm.operations
+    owner.env = machine.env if machine is not None else Output.from_input({})
+    owner.env_command = Output.from_input(
+        "pulumi-docker-machine env --first-manager " + " ".join(manager_names)
+    )
+
+
 class SwarmCluster(pulumi.ComponentResource):
     """Machines made one Docker swarm: quorum-safe changes, drift, rotation, a client env."""
 
@@ -143,30 +174,7 @@ class SwarmCluster(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: SwarmClusterArgs, opts: ResourceOptions | None = None) -> None:
         super().__init__("docker-machine:index:SwarmCluster", name, None, opts)
-        entries = [_node(e, "manager") for e in args.managers] + [_node(e, "worker") for e in args.workers]
-        self.swarm = Swarm(
-            f"{name}-swarm",
-            SwarmArgs(
-                nodes=[spec for _, spec, _ in entries],
-                credentials={n: creds for n, _, creds in entries},
-                ca_rotation=args.ca_rotation,
-                token_rotation=args.token_rotation,
-                drain_timeout=args.drain_timeout,
-            ),
-            ResourceOptions(parent=self),
-        )
-        manager_names = [n for n, _, _ in entries[: len(args.managers)]]
-        first = args.managers[0]
-        machine = first if isinstance(first, Machine) else first.machine
-        self.cluster_id = self.swarm.cluster_id
-        self.managers = self.swarm.managers
-        self.members = self.swarm.members
-        self.ca_cert_pem = self.swarm.ca_cert_pem
-        self.operations = self.swarm.operations
-        self.env = machine.env if machine is not None else Output.from_input({})
-        self.env_command = Output.from_input(
-            "pulumi-docker-machine env --first-manager " + " ".join(manager_names)
-        )
+        assemble_cluster(self, name, args)
         self.register_outputs(
             {
                 "cluster_id": self.cluster_id,

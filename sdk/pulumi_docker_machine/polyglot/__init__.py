@@ -1,0 +1,2 @@
+"""The `docker-machine` component package: Machine, SwarmCluster, the certificates and DaemonConfig for
+Pulumi programs in every language, served by this package's own Python code (see docs/languages.md)."""
