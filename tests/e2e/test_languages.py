@@ -63,8 +63,9 @@ def _configure(stack: Stack, host: Any) -> None:
     stack.config_set("privateKey", Path(host.key_path).read_text(), secret=True)
 
 
-def _lifecycle(stack: Stack, host: Any, env: dict[str, str], label: str) -> None:
-    """up, docker over TLS, no key in the state, drift on a plain preview, repair, destroy gives back."""
+def _lifecycle(stack: Stack, host: Any, env: dict[str, str], label: str) -> dict[str, Any]:
+    """up, docker over TLS, no key in the state, drift on a plain preview, repair, destroy gives back;
+    the stack's outputs after the first up."""
     before = daemon_json(host)
     stack.up()
     out = stack.outputs()
@@ -84,6 +85,7 @@ def _lifecycle(stack: Stack, host: Any, env: dict[str, str], label: str) -> None
     stack.destroy()
     assert_given_back(host, before)
     assert subprocess.run(["docker", "context", "inspect", "web"], env={**os.environ, **env}).returncode != 0
+    return out
 
 
 def test_yaml_program_machine_lifecycle(test_hosts, tmp_path):
@@ -100,7 +102,9 @@ def test_yaml_program_machine_lifecycle(test_hosts, tmp_path):
     assert "Traceback" not in text and "PRIVATE KEY" not in text
     stack.config_set("user", host.user)
 
-    _lifecycle(stack, host, env, "pulumi-yaml")
+    out = _lifecycle(stack, host, env, "pulumi-yaml")
+    assert out["caCertPem"] == out["fleetCaCertPem"]  # the Machine took the CertificateAuthority's CA
+    assert '"managed-by=pulumi-yaml"' in out["daemonJson"]
 
 
 def test_typescript_program_machine_lifecycle(test_hosts, tmp_path):

@@ -7,6 +7,7 @@ Machine and SwarmCluster assemble the same children as the Python components of 
 certificate and daemon components wrap the Python resources. Names mirror the Python API
 (tests/unit/test_polyglot_schema.py keeps them equal)."""
 
+import inspect
 from dataclasses import dataclass
 from typing import Any, Required, TypedDict
 
@@ -16,6 +17,13 @@ from pulumi import Input, Output, ResourceOptions
 from ..errors import ValidationError
 from ..resources import certs, dockerhost, machine, swarm
 from .inputs import Connection, DaemonSettings, SwarmNode
+
+
+def _register_outputs(component: pulumi.ComponentResource) -> None:
+    """Register every output the component's class (and its bases) annotate, as the schema lists them."""
+    names = {name for cls in type(component).__mro__ for name in inspect.get_annotations(cls)}
+    component.register_outputs({name: getattr(component, name) for name in sorted(names) if name[0] != "_"})
+
 
 # --- Machine ------------------------------------------------------------------------------------
 
@@ -107,7 +115,7 @@ class Machine(pulumi.ComponentResource):
         self.host_key = docker.host_key
         self.host_key_fingerprint = docker.host_key_fingerprint
         self.engine_version = docker.engine_version
-        self.register_outputs({})
+        _register_outputs(self)
 
 
 # --- Certificates ---------------------------------------------------------------------------------
@@ -205,7 +213,7 @@ class _Certificate(pulumi.ComponentResource):
         inner = build(ResourceOptions(parent=self))
         for output in _Certificate.__annotations__:
             setattr(self, output, getattr(inner, output))
-        self.register_outputs({})
+        _register_outputs(self)
 
 
 class CertificateAuthority(_Certificate):
@@ -271,7 +279,7 @@ class DaemonConfig(pulumi.ComponentResource):
         )
         self.daemon_json = inner.daemon_json
         self.tls_port = inner.docker_port
-        self.register_outputs({})
+        _register_outputs(self)
 
 
 # --- Swarm ----------------------------------------------------------------------------------------
@@ -317,7 +325,7 @@ class SwarmCluster(pulumi.ComponentResource):
                 drain_timeout=args.get("drain_timeout"),
             ),
         )
-        self.register_outputs({})
+        _register_outputs(self)
 
 
 COMPONENTS = (Machine, SwarmCluster, CertificateAuthority, ServerCert, ClientCert, DaemonConfig)
