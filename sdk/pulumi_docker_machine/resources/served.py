@@ -13,6 +13,8 @@ from typing import Any
 import pulumi
 import pulumi.dynamic
 
+from .interrupt import stop_quietly_when_interrupted
+
 PACKAGE = "docker-machine"
 HOSTED_MODULE = "hosted"
 """Type tokens of resources the plugin serves: `docker-machine:hosted:<Name>`."""
@@ -41,6 +43,7 @@ class ServedResource(pulumi.dynamic.Resource):
         props: dict[str, Any],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        stop_quietly_when_interrupted()
         if _hosted:  # the plugin knows each token's provider: nothing to pickle into the state
             pulumi.CustomResource.__init__(self, hosted_token(type(self)), name, props, opts)
         else:
