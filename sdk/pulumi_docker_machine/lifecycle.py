@@ -50,8 +50,14 @@ def check_tls(host: HostIO, spec: HostSpec) -> tlsprobe.Engine:
     """/_ping and /version over TLS with the client certificate, from this machine."""
     assert spec.client_cert_pem and spec.client_private_key_pem
     timeout = spec.connection.per_dial_timeout
-    stream = host.tls_stream(spec.advertised_address, spec.daemon.tls_port, spec.daemon.bind_address, timeout)
-    return tlsprobe.probe(stream, spec.ca_cert_pem, spec.client_cert_pem, spec.client_private_key_pem)
+    address, port, bind = spec.advertised_address, spec.daemon.tls_port, spec.daemon.bind_address
+    return tlsprobe.probe(
+        lambda: host.tls_stream(address, port, bind, timeout),
+        address,
+        spec.ca_cert_pem,
+        spec.client_cert_pem,
+        spec.client_private_key_pem,
+    )
 
 
 def new_transaction_id() -> str:

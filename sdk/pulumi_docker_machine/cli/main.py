@@ -111,9 +111,10 @@ def _probe_one(root: Path, name: str, timeout: float) -> dict[str, str]:
     row["certs"] = _expiry(record.server_cert_not_after, record.cert_not_after)
     try:  # a record written before the stricter DOCKER_HOST parser is one bad row, not a failed `ls`
         host, port = split_docker_host(record.docker_host)
-        stream = tlsprobe.tcp_stream(host, port, timeout)
         ca, cert, key = ((directory / f).read_text() for f in store.FILES)
-        engine = tlsprobe.probe(stream, ca, cert, key, timeout=timeout)
+        engine = tlsprobe.probe(
+            lambda: tlsprobe.tcp_stream(host, port, timeout), host, ca, cert, key, timeout
+        )
         row["docker"] = f"v{engine.version}"
     except (OSError, tlsprobe.TLSProbeError, ValidationError) as exc:
         row["state"], row["errors"] = "Unreachable", str(exc)[:120]

@@ -1,5 +1,9 @@
 """Ask a Docker daemon's TLS endpoint for /_ping and /version with a client certificate.
 
+The check is what decides whether a change is confirmed, so it proves what every client will rely on:
+the endpoint's certificate chains to our CA and names the address clients use, the endpoint answers
+with our client certificate, and it refuses a client without one (the daemon runs with --tlsverify).
+
 TLS runs over any byte stream (a TCP socket, or an SSH direct-tcpip channel when the host
 is only reachable through a jump host), so the same check serves both paths.
 """
@@ -12,7 +16,7 @@ import socket
 import ssl
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Protocol
@@ -38,10 +42,15 @@ class TLSProbeError(Exception):
 
 
 @contextmanager
-def client_context(ca_cert_pem: str, cert_pem: str, private_key_pem: str) -> Iterator[ssl.SSLContext]:
-    """An SSL context that verifies the daemon against `ca_cert_pem` and presents the client certificate."""
+def client_context(
+    ca_cert_pem: str, cert_pem: str | None, private_key_pem: str | None
+) -> Iterator[ssl.SSLContext]:
+    """An SSL context that verifies the daemon against `ca_cert_pem` and the name it is asked for, and
+    presents the client certificate (none when `cert_pem` is None)."""
     ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cadata=ca_cert_pem)
-    ctx.check_hostname = False  # the address is checked by the SAN validation at preview
+    if cert_pem is None or private_key_pem is None:
+        yield ctx
+        return
     with tempfile.TemporaryDirectory() as tmp:
         cert_file, key_file = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
         for path, content in ((cert_file, cert_pem), (key_file, private_key_pem)):
@@ -55,11 +64,11 @@ def client_context(ca_cert_pem: str, cert_pem: str, private_key_pem: str) -> Ite
 class _TLSStream:
     """HTTP/1.1 over an SSLObject pumped through a plain byte stream."""
 
-    def __init__(self, stream: Stream, ctx: ssl.SSLContext, deadline: float) -> None:
+    def __init__(self, stream: Stream, ctx: ssl.SSLContext, server_name: str, deadline: float) -> None:
         self.stream = stream
         self.deadline = deadline
         self.incoming, self.outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
-        self.tls = ctx.wrap_bio(self.incoming, self.outgoing, server_side=False)
+        self.tls = ctx.wrap_bio(self.incoming, self.outgoing, server_side=False, server_hostname=server_name)
         self._io(self.tls.do_handshake)
 
     def _flush(self) -> None:
@@ -125,24 +134,52 @@ class _TLSStream:
 
 
 def probe(
-    stream: Stream, ca_cert_pem: str, cert_pem: str, private_key_pem: str, timeout: float = 30
+    open_stream: Callable[[], Stream],
+    server_name: str,
+    ca_cert_pem: str,
+    cert_pem: str,
+    private_key_pem: str,
+    timeout: float = 30,
 ) -> Engine:
-    """GET /_ping and /version over TLS on `stream` within `timeout` seconds; else raise TLSProbeError."""
+    """GET /_ping and /version over TLS within `timeout` seconds, from an endpoint whose certificate
+    chains to `ca_cert_pem` and names `server_name` (the address clients use), with the client
+    certificate; then check that a client without a certificate is refused. Else raise TLSProbeError
+    saying which check failed."""
+    deadline = time.monotonic() + timeout
     try:
-        with client_context(ca_cert_pem, cert_pem, private_key_pem) as ctx:
-            tls = _TLSStream(stream, ctx, time.monotonic() + timeout)
-        status, ping = tls.request("/_ping")
-        if status != 200:
-            raise TLSProbeError(f"/_ping answered HTTP {status}")
-        status, body = tls.request("/version")
-        if status != 200:
-            raise TLSProbeError(f"/version answered HTTP {status}")
-        info = json.loads(body)
-        return Engine(ping.decode(), str(info.get("Version", "")), str(info.get("ApiVersion", "")))
+        with _session(open_stream(), server_name, ca_cert_pem, cert_pem, private_key_pem, deadline) as tls:
+            status, ping = tls.request("/_ping")
+            if status != 200:
+                raise TLSProbeError(f"/_ping answered HTTP {status}")
+            status, body = tls.request("/version")
+            if status != 200:
+                raise TLSProbeError(f"/version answered HTTP {status}")
+            info = json.loads(body)
     except (ssl.SSLError, OSError, ValueError) as exc:
         raise TLSProbeError(f"{type(exc).__name__}: {exc}") from exc
+    if _answers_anyone(open_stream, server_name, ca_cert_pem, deadline):
+        raise TLSProbeError("it answers a client without a certificate: the daemon does not verify clients")
+    return Engine(ping.decode(), str(info.get("Version", "")), str(info.get("ApiVersion", "")))
+
+
+@contextmanager
+def _session(
+    stream: Stream, server_name: str, ca: str, cert: str | None, key: str | None, deadline: float
+) -> Iterator[_TLSStream]:
+    try:
+        with client_context(ca, cert, key) as ctx:
+            yield _TLSStream(stream, ctx, server_name, deadline)
     finally:
         stream.close()
+
+
+def _answers_anyone(open_stream: Callable[[], Stream], server_name: str, ca: str, deadline: float) -> bool:
+    """Whether the endpoint answers /_ping to a client that presents no certificate."""
+    try:
+        with _session(open_stream(), server_name, ca, None, None, deadline) as tls:
+            return tls.request("/_ping")[0] == 200
+    except (ssl.SSLError, OSError, TLSProbeError):
+        return False
 
 
 def tcp_stream(host: str, port: int, timeout: float) -> socket.socket:
