@@ -128,3 +128,14 @@ def test_absent_daemon_json_and_foreign_dropins() -> None:
     assert (
         found["/etc/systemd/system/docker.service.d/override.conf"] == "foreign drop-in overrides ExecStart"
     )
+
+
+@pytest.mark.parametrize(
+    ("seen", "reported"), [("inactive", "inactive"), ("failed", "failed"), ("", "not running")]
+)
+def test_a_stopped_daemon_is_drift(seen: str, reported: str) -> None:
+    """A daemon that does not run is drift, whatever the files say: a refresh lists it, `up` starts it."""
+    running = facts.parse(OUTPUT)
+    assert "docker.service" not in plan.drift({}, running, "1-aa")
+    stopped = facts.parse(OUTPUT.replace("@@pdm:active\nactive\n", f"@@pdm:active\n{seen}\n"))
+    assert plan.drift({}, stopped, "1-aa")["docker.service"] == reported

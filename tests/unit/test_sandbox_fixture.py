@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+from pathlib import Path
+
 import pytest
 
 pytestmark = pytest.mark.unit
+
+ROOT = Path(__file__).resolve().parents[2]
 
 CONFTEST = """
 import pdm_sandbox.pytest_fixtures as fixtures
@@ -44,7 +50,24 @@ def test_contributors_may_opt_into_skipping(
     without_sandbox: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PDM_ALLOW_SKIP", "1")
+    monkeypatch.delenv("CI", raising=False)
     result = without_sandbox.runpytest_subprocess("-p", "no:cacheprovider", "-rs")
     result.assert_outcomes(passed=1, skipped=1)
     assert result.ret == 0
     result.stdout.fnmatch_lines(["*skipped because PDM_ALLOW_SKIP=1*"])
+
+
+def test_ci_cannot_skip(without_sandbox: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PDM_ALLOW_SKIP", "1")
+    monkeypatch.setenv("CI", "true")
+    result = without_sandbox.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, errors=1)
+    assert result.ret != 0
+    said = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "test"), "-m", "unit"],
+        env={**os.environ, "CI": "true", "PDM_ALLOW_SKIP": "1"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert said.returncode == 2 and "PDM_ALLOW_SKIP is refused in CI" in said.stderr
