@@ -9,7 +9,8 @@ Register with `pytest_plugins = ["pdm_sandbox.pytest_fixtures"]`, then:
         sysv = test_hosts.one(init="sysvinit")
 
 When the sandbox cannot start here (not root, no systemd-nspawn) the tests that need it FAIL, so a green run
-means they ran; a contributor without root may set PDM_ALLOW_SKIP=1 to skip them instead (refused where CI is set).
+means they ran; a contributor without root may set PDM_ALLOW_SKIP=1 to skip them instead (refused where
+CI is set).
 Sessions running at the same time share the networks and keep off each other's hosts.
 """
 

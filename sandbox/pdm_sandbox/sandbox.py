@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import aptrepo, image, network, nspawn, rootfs
+from . import aptrepo, image, limits, network, nspawn, rootfs
 from .errors import SandboxError
 from .host import LOGINS, Host
 from .mounts import mount_overlay, remove_tree
@@ -323,6 +323,7 @@ class Sandbox:
             name = spec.name or f"h{slot}"
             if name in state["hosts"]:
                 raise SandboxError(f"a test host named {name!r} exists ({state['hosts'][name]['status']})")
+            limits.ensure_inotify_instances(len(state["hosts"]) + 1)
             addresses = {n: network.network(n).address(slot) for n in spec.networks}
             state["hosts"][name] = {
                 "name": name,
