@@ -158,7 +158,12 @@ CASES = [
         "validity_hours",
         "whole number",
     ),
-    (CertificateAuthoritySpec, {"common_name": "c", "validity_hours": "9"}, "validity_hours", "whole number"),
+    (
+        CertificateAuthoritySpec,
+        {"common_name": "c", "validity_hours": "nine"},
+        "validity_hours",
+        "whole number",
+    ),
     (
         CertificateAuthoritySpec,
         {"common_name": "c", "early_renewal_hours": -1},
@@ -306,3 +311,9 @@ def test_adopted_ca_with_unknown_pems(ca):
         {"existing_cert_pem": Unknown(), "existing_private_key_pem": Unknown()}
     )
     assert errors == [] and "key_type" not in inputs and "validity_hours" not in inputs
+
+
+def test_whole_numbers_read_as_written() -> None:
+    """The engine sends numbers as floats: a whole one is quoted as the user wrote it, not `got 0.0`."""
+    _, errors = CertificateAuthoritySpec.check({"common_name": "c", "validity_hours": 0.0})
+    assert [str(e) for e in errors] == ["validity_hours: must be at least 1 hours; got 0"]

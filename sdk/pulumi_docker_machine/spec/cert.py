@@ -24,17 +24,6 @@ COMMON_NAME_MAX = 64
 """The longest subject common name X.509 allows (ub-common-name)."""
 
 
-def _hours(field: str, raw: Any, minimum: int) -> int:
-    if (
-        isinstance(raw, bool)
-        or not isinstance(raw, int | float)
-        or not float(raw).is_integer()
-        or raw < minimum
-    ):
-        raise ValidationError(field, f"must be a whole number of hours, at least {minimum}; got {raw!r}")
-    return int(raw)
-
-
 def _common_name(field: str, raw: Any) -> str:
     name = values.single_line(field, raw)
     if len(name) > COMMON_NAME_MAX:
@@ -42,12 +31,8 @@ def _common_name(field: str, raw: Any) -> str:
     return name
 
 
-def _validity_hours(field: str, raw: Any) -> int:
-    return _hours(field, raw, 1)
-
-
-def _renewal_hours(field: str, raw: Any) -> int:
-    return _hours(field, raw, 0)
+_validity_hours = values.whole(1, unit="hours")
+_renewal_hours = values.whole(0, unit="hours")
 
 
 def _ip_addresses(field: str, raw: Any) -> tuple[str, ...]:
