@@ -86,7 +86,14 @@ def apply(
     installed = not facts.has_docker
     if installed:
         facts = _install(host, spec, facts, progress)
-    change = plan.plan_apply(spec, facts)
+    try:
+        change = plan.plan_apply(spec, facts)
+    except DockerMachineError:
+        if source is not None and not installed:
+            # Refused on a first touch (the host's own daemon.json cannot be read): leave no record or
+            # hook behind, so the create works once the host is fixed.
+            host.forget()
+        raise
     engine: tlsprobe.Engine | None = None
     final: Status | None = None
     txn_id = ""

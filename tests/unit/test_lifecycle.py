@@ -97,6 +97,19 @@ def test_a_first_create_that_rolls_back_leaves_no_record_or_hook() -> None:
     assert host.original is None and not host.recover_hook and host.running
 
 
+@pytest.mark.parametrize("own", ['{"debug": tru', "[1, 2]"])
+def test_a_first_create_refused_for_the_hosts_own_daemon_json_leaves_nothing(own: str) -> None:
+    """Issue 20: a refused create must not leave the record of an original it could not read."""
+    host = FakeHost(files={paths.DAEMON_JSON: (own, 0o640)})
+    with pytest.raises(DockerMachineError, match=r"original /etc/docker/daemon\.json is not"):
+        apply(host)
+    assert host.original is None and not host.recover_hook and host.calls[-1] == "forget"
+    host.files[paths.DAEMON_JSON] = (ORIGINAL_JSON, 0o640)  # the user fixes the file, as the message says
+    apply(host)
+    assert host.original is not None and host.original.daemon_json == ORIGINAL_JSON
+    assert host.original.daemon_json_mode == 0o640
+
+
 def test_a_failed_client_side_tls_check_aborts_and_the_host_rolls_back() -> None:
     host = host_with_own_json()
     state = apply(host)
