@@ -312,3 +312,18 @@ def test_client_files_and_context_drift_is_repaired(pulumi_stack, test_hosts, tm
     assert (machine_dir / "key.pem").stat().st_mode & 0o777 == 0o600
     assert run(stack, "docker", "--context", "drifty", "info", "--format", "{{.Name}}").returncode == 0
     stack.preview("--refresh", "--expect-no-changes")
+
+
+def test_a_stopped_daemon_is_drift_on_a_plain_preview_and_up_starts_it(pulumi_stack, test_hosts, tmp_path):
+    host = test_hosts.one()
+    stack = quickstart(pulumi_stack, host, tmp_path, name="stopped")
+    stack.up()
+    stopped = host.root_exec("systemctl stop docker.socket docker.service && systemctl is-active docker")
+    assert stopped.stdout.strip() == "inactive", stopped.stderr
+    drifted = stack.preview("--diff")  # the example refreshes first
+    assert "docker.service" in drifted.stdout and '"inactive"' in drifted.stdout, drifted.stdout[-3000:]
+    stack.up()
+    assert host.root_exec("systemctl is-active docker").stdout.strip() == "active"
+    by_context = run(stack, "docker", "--context", "stopped", "version", "--format", "{{.Server.Os}}")
+    assert by_context.stdout.strip() == "linux", by_context.stderr
+    stack.preview("--expect-no-changes")

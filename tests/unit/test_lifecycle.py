@@ -226,3 +226,12 @@ def test_read_reports_hand_edits_and_a_rollback_nobody_saw() -> None:
     host.deadline_passes()
     drift = lifecycle.observe(host, state)["drift"]  # type: ignore[arg-type]
     assert drift["last change"].startswith("rolled back at") and "not confirmed" in drift["last change"]
+
+
+def test_a_stopped_daemon_is_drift_and_the_next_apply_starts_it() -> None:
+    host = host_with_own_json()
+    state = apply(host)
+    host.running = False  # `systemctl stop docker.socket docker.service` on the host
+    assert lifecycle.observe(host, state)["drift"] == {"docker.service": "inactive"}  # type: ignore[arg-type]
+    again = apply(host, state)
+    assert host.running and again["restarted"] and again["last_change"].startswith("confirmed")

@@ -2,7 +2,7 @@
 
 Config: sudo_passwords (secret JSON {name: password}),
 hosts (JSON list of {name, ip, user?, key_file, host_key?, proxy?: {...},
-install_method?, sans?, confirm_timeout?}), daemon (JSON settings for DaemonConfig), key_type.
+install_method?, sans?, confirm_timeout?, address?}), daemon (JSON settings for DaemonConfig), key_type.
 """
 
 import json
@@ -82,6 +82,7 @@ for h in hosts:
             install_script_url=h.get("install_script_url"),
             uninstall_on_delete=h.get("uninstall_on_delete"),
             confirm_timeout=h.get("confirm_timeout"),
+            address=h.get("address"),
         ),
     )
     pulumi.export(
