@@ -16,6 +16,8 @@ PER_HOST = 16
 """inotify instances to allow for each host: what a booted host holds, with room for its boot."""
 BASE = 128
 """What the machine itself may hold beside its test hosts (the kernel's default limit)."""
+RAISE_FOR = 32
+"""When it raises the limit, it raises it for at least this many hosts: one change, said once."""
 
 
 def needed_instances(hosts: int) -> int:
@@ -29,11 +31,13 @@ def ensure_inotify_instances(hosts: int, setting: Path = INOTIFY_INSTANCES) -> N
     have = int(setting.read_text())
     if have >= need:
         return
+    raised = needed_instances(max(hosts, RAISE_FOR))
     try:
-        setting.write_text(f"{need}\n")
+        setting.write_text(f"{raised}\n")
     except OSError as exc:
         raise SandboxError(
             f"fs.inotify.max_user_instances is {have}; {hosts} test hosts need {need}"
             f" (sysctl -w fs.inotify.max_user_instances={need}): {exc.strerror}"
         ) from exc
-    log(f"raised fs.inotify.max_user_instances from {have} to {need} for {hosts} test hosts")
+    fleet = max(hosts, RAISE_FOR)
+    log(f"raised fs.inotify.max_user_instances from {have} to {raised}, for up to {fleet} test hosts")

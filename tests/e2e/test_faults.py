@@ -30,6 +30,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -429,7 +430,10 @@ def test_install_waits_for_a_dpkg_lock_held_by_another_process(pulumi_stack, tes
         "Package: pdm-lock-holder\nVersion: 1\nArchitecture: all\nMaintainer: tests <t@example.invalid>\n"
         "Description: holds the dpkg lock for a while\n"
     )
-    (package / "DEBIAN" / "preinst").write_text("#!/bin/sh\nsleep 15\n")
+    # It holds the lock until the test releases it (at most 5 minutes): once our install waits for it.
+    (package / "DEBIAN" / "preinst").write_text(
+        "#!/bin/sh\nfor _ in $(seq 1500); do [ -e /root/release ] && exit 0; sleep 0.2; done\n"
+    )
     (package / "DEBIAN" / "preinst").chmod(0o755)
     subprocess.run(
         ["dpkg-deb", "--build", str(package), str(host.root_path / "root" / "holder.deb")], check=True
@@ -440,7 +444,17 @@ def test_install_waits_for_a_dpkg_lock_held_by_another_process(pulumi_stack, tes
         assert time.monotonic() < deadline, "dpkg never started"
         time.sleep(0.2)
     stack = host_stack(pulumi_stack, [entry(host)])
-    stack.up()
+    with ThreadPoolExecutor(1) as pool:
+        up = pool.submit(stack.up)
+        # Our install has started and is waiting: apt-get runs while the holder still has the lock.
+        deadline = time.monotonic() + 120
+        while host.root_exec("pgrep -f 'apt-get .*install -y -q docker.io'").returncode != 0:
+            assert time.monotonic() < deadline and not up.done(), "the install never started"
+            time.sleep(0.2)
+        time.sleep(2)  # it keeps waiting: nothing was installed meanwhile
+        assert "docker.io" not in on_host(host, "grep ' status installed ' /var/log/dpkg.log || true")
+        on_host(host, "touch /root/release")
+        up.result()
     log = on_host(host, "grep -E ' status installed (pdm-lock-holder|docker.io):' /var/log/dpkg.log")
     assert [line.split()[-2].split(":")[0] for line in log.splitlines()] == ["pdm-lock-holder", "docker.io"]
     assert_running(host)

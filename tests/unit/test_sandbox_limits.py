@@ -17,7 +17,17 @@ def test_the_default_limit_is_raised_for_32_hosts(tmp_path: Path, capsys: pytest
     setting.write_text("128\n")
     limits.ensure_inotify_instances(32, setting)
     assert int(setting.read_text()) == limits.needed_instances(32) >= 128 + 9 * 32
-    assert "raised fs.inotify.max_user_instances from 128 to 640 for 32 test hosts" in capsys.readouterr().err
+    assert (
+        "raised fs.inotify.max_user_instances from 128 to 640, for up to 32 test hosts"
+        in capsys.readouterr().err
+    )
+
+
+def test_one_host_raises_it_for_a_fleet_at_once(tmp_path: Path) -> None:
+    setting = tmp_path / "max_user_instances"
+    setting.write_text("128\n")
+    limits.ensure_inotify_instances(1, setting)
+    assert int(setting.read_text()) == limits.needed_instances(limits.RAISE_FOR)
 
 
 def test_a_higher_limit_is_left_alone(tmp_path: Path) -> None:
