@@ -70,5 +70,16 @@ def test_listen_settings_and_environment_then_destroy_of_a_host_without_daemon_j
     assert "PDM_E2E_MARK=set by pulumi" in environ
     assert daemon_json(host) != "<absent>"  # our settings were written
 
+    # An address the host does not have: refused naming the field, at preview (the state knows the
+    # host's addresses) and at up (the probe does), before dockerd is restarted.
+    stack.config_set("daemon", json.dumps({**settings, "bind_address": "10.231.0.250"}))
+    for refused in (stack.preview(expect_fail=True), stack.up(expect_fail=True)):
+        said = refused.stdout + refused.stderr
+        assert f"daemon.bind_address: root@{host.address}:22 has no address 10.231.0.250" in said, said[
+            -2000:
+        ]
+    assert on_host(host, "systemctl show -p MainPID --value docker") == pid
+    stack.config_set("daemon", json.dumps(settings))
+
     stack.destroy()
     assert_given_back(host, "<absent>")

@@ -71,3 +71,21 @@ def test_state_of_a_script_install_from_before_install_script_url_still_reads() 
     assert [str(e) for e in errors if e.field == "install_script_url"] == [
         "install_script_url: is required when install_method is 'script'"
     ]
+
+
+@pytest.mark.parametrize("bind", ["0.0.0.0", "::", "127.0.0.1", "10.0.0.2"])
+def test_a_bind_address_the_host_has_is_accepted_at_preview(bind: str) -> None:
+    olds = {**OLDS, "addresses": ["10.0.0.2", "fd00::2"]}
+    assert DockerHostProvider().diff("id", olds, {**olds, "daemon": {"bind_address": bind}}).changes
+
+
+def test_a_bind_address_the_host_does_not_have_is_refused_at_preview() -> None:
+    olds = {**OLDS, "addresses": ["10.0.0.2", "fd00::2"]}
+    news = {**olds, "daemon": {"bind_address": "10.9.9.9"}}
+    with pytest.raises(ValidationError) as err:
+        DockerHostProvider().diff("id", olds, news)
+    assert str(err.value) == (
+        "daemon.bind_address: root@10.0.0.2:22 has no address 10.9.9.9 (it has 10.0.0.2, fd00::2; 0.0.0.0 or"
+        " :: listen on all of them); nothing was changed"
+    )
+    assert DockerHostProvider().diff("id", OLDS, news).changes  # no addresses recorded: decided at apply

@@ -235,3 +235,10 @@ def test_a_stopped_daemon_is_drift_and_the_next_apply_starts_it() -> None:
     assert lifecycle.observe(host, state)["drift"] == {"docker.service": "inactive"}  # type: ignore[arg-type]
     again = apply(host, state)
     assert host.running and again["restarted"] and again["last_change"].startswith("confirmed")
+
+
+def test_a_bind_address_the_host_does_not_have_is_refused_before_anything_changes() -> None:
+    host = host_with_own_json()
+    with pytest.raises(DockerMachineError, match=r"daemon\.bind_address: root@10\.0\.0\.5:22 has no address"):
+        apply(host, daemon={"bind_address": "10.9.9.9"})
+    assert host.restarts == 0 and paths.SERVER_KEY not in host.files

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -87,6 +87,7 @@ def desired_files(spec: HostSpec, facts: HostFacts) -> dict[str, tuple[str, int]
 
 def plan_apply(spec: HostSpec, facts: HostFacts) -> ApplyPlan:
     """The change that makes the host match `spec`; refuses what would hurt the host."""
+    check_bind_address(spec.connection.label, spec.daemon.bind_address, facts.addresses)
     _check_foreign_dropins(spec, facts)
     _check_init_script(spec, facts)
     _check_storage_driver(spec, facts)
@@ -201,17 +202,34 @@ def _check_init_script(spec: HostSpec, facts: HostFacts) -> None:
         raise environment_refused(label, facts.init_system)
 
 
-def refuse_for_recorded_init(state: Mapping[str, Any], daemon: Any) -> None:
-    """At preview (diff, `daemon` known): refuse daemon.environment on a host that ran sysvinit or OpenRC at
-    the last apply or refresh (`state`'s init_system). A create learns the init system from its probe, so
-    there it is refused at apply."""
-    init = state.get("init_system")
-    if init in (None, "", "systemd") or not isinstance(daemon, Mapping):
+ANY_HOST_ADDRESS = frozenset({"0.0.0.0", "::", "127.0.0.1", "::1"})
+"""bind_address values every host has: the wildcards and loopback (the probe lists global addresses)."""
+
+
+def check_bind_address(label: str, bind_address: str, addresses: Sequence[str]) -> None:
+    """Refuse a bind_address the host does not have: dockerd would not start (and roll back)."""
+    if not addresses or bind_address in ANY_HOST_ADDRESS or bind_address in addresses:
         return
-    if daemon.get("environment"):
-        conn = state.get("connection") or {}
-        user, port = conn.get("user") or SSH_USER, int(conn.get("port") or SSH_PORT)
-        raise environment_refused(f"{user}@{conn.get('host')}:{port}", str(init))
+    raise ValidationError(
+        "daemon.bind_address",
+        f"{label} has no address {bind_address} (it has {', '.join(addresses)}; 0.0.0.0 or :: listen on"
+        " all of them); nothing was changed",
+    )
+
+
+def refuse_for_recorded_state(state: Mapping[str, Any], daemon: Any) -> None:
+    """At preview (diff, `daemon` known), what the state recorded of the host at the last apply or refresh
+    refuses: a bind_address it does not have, daemon.environment where it ran sysvinit or OpenRC. A create
+    learns both from its probe, so there they are refused at apply."""
+    if not isinstance(daemon, Mapping):
+        return
+    conn = state.get("connection") or {}
+    label = f"{conn.get('user') or SSH_USER}@{conn.get('host')}:{int(conn.get('port') or SSH_PORT)}"
+    if isinstance(daemon.get("bind_address"), str):
+        check_bind_address(label, daemon["bind_address"], state.get("addresses") or ())
+    init = state.get("init_system")
+    if init not in (None, "", "systemd") and daemon.get("environment"):
+        raise environment_refused(label, str(init))
 
 
 def environment_refused(label: str, init_system: str) -> ValidationError:

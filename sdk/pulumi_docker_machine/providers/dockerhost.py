@@ -47,9 +47,9 @@ class DockerHostProvider(SpecProvider):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         olds = HostSpec.upgrade(olds)
         replaces = [f for f in _REPLACING if _sub_changed(olds, news, f)]
-        # The recorded init system is the old host's: a replacement goes to a host probed at create.
+        # What the state recorded is the old host's: a replacement goes to a host probed at create.
         if not replaces and not is_unknown(news.get("daemon")):  # unknown: decided at apply
-            plan.refuse_for_recorded_init(olds, news.get("daemon"))
+            plan.refuse_for_recorded_state(olds, news.get("daemon"))
         changed = changed_fields(olds, news, INPUT_FIELDS)
         if olds.get("drift"):
             changed.append("drift")
