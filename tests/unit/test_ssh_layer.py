@@ -21,6 +21,8 @@ from pulumi_docker_machine.remote.hostkeys import key_line
 from pulumi_docker_machine.remote.session import Session
 from pulumi_docker_machine.spec.connection import ConnectionSpec
 
+from .local_server import serving
+
 pytestmark = pytest.mark.unit
 
 
@@ -105,34 +107,20 @@ class _Server(paramiko.ServerInterface):
 @contextmanager
 def ssh_server(host_key: paramiko.PKey = HOST_KEY, nopasswd: bool = True) -> Iterator[tuple[int, _Server]]:
     """An SSH server on 127.0.0.1 for the duration; yields its port and its record of commands."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.05)
     server = _Server(Behaviour(nopasswd))
-    stop = threading.Event()
     transports: list[paramiko.Transport] = []
 
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                sock, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            sock.settimeout(None)
-            transport = paramiko.Transport(sock)
-            transport.add_server_key(host_key)
-            transport.start_server(server=server)
-            transports.append(transport)
+    def start(sock: socket.socket) -> None:
+        sock.settimeout(None)
+        transport = paramiko.Transport(sock)
+        transport.add_server_key(host_key)
+        transport.start_server(server=server)
+        transports.append(transport)
 
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
     try:
-        yield listener.getsockname()[1], server
+        with serving(start) as port:
+            yield port, server
     finally:
-        stop.set()
-        listener.close()
-        thread.join(timeout=5)
         for transport in transports:
             transport.close()
 

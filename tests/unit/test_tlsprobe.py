@@ -9,7 +9,6 @@ import os
 import socket
 import ssl
 import tempfile
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -21,6 +20,8 @@ from pulumi_docker_machine.providers.certs import (
     ServerCertProvider,
 )
 from pulumi_docker_machine.remote import tlsprobe
+
+from .local_server import serving
 
 pytestmark = pytest.mark.unit
 
@@ -81,33 +82,16 @@ def daemon(server: dict[str, Any], client_ca: str | None) -> Iterator[int]:
     if client_ca is not None:
         ctx.verify_mode = ssl.CERT_REQUIRED
         ctx.load_verify_locations(cadata=client_ca)
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.05)  # to see `stop` soon
-    stop = threading.Event()
 
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                raw, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            raw.settimeout(10)
-            try:
-                with ctx.wrap_socket(raw, server_side=True) as conn:
-                    _answer(conn)
-            except (ssl.SSLError, OSError):
-                continue
+    def answer(raw: socket.socket) -> None:
+        try:
+            with ctx.wrap_socket(raw, server_side=True) as conn:
+                _answer(conn)
+        except (ssl.SSLError, OSError):
+            pass
 
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield listener.getsockname()[1]
-    finally:
-        stop.set()
-        listener.close()
-        thread.join(timeout=5)
+    with serving(answer) as port:
+        yield port
 
 
 def _probe(pki: dict[str, dict[str, Any]], port: int, name: str = "127.0.0.1") -> tlsprobe.Engine:
