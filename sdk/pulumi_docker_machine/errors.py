@@ -23,7 +23,7 @@ class ConnectError(DockerMachineError):
     """An SSH connection to a host failed (unreachable, auth, host key); `field` names the input to fix."""
 
     def __init__(self, host: str, message: str, field: str | None = None) -> None:
-        self.host, self.field = host, field
+        self.host, self.field, self.reason = host, field, message
         super().__init__(f"{field}: {host}: {message}" if field else f"{host}: {message}")
 
 

@@ -25,7 +25,7 @@ from typing import Any
 from . import faultpoints
 from .daemon import paths, plan
 from .daemon.transaction import SUPPORTED_INITS, Status, Transaction
-from .errors import ChangeNotAppliedError, DockerMachineError, HostBusyError
+from .errors import ChangeNotAppliedError, ConnectError, DockerMachineError, HostBusyError
 from .outputs import HostOutputs
 from .remote import tlsprobe
 from .remote.facts import HostFacts
@@ -114,6 +114,8 @@ def apply(
         progress(f"writing {files} file{'' if files == 1 else 's'}, restarting docker (transaction {txn.id})")
         try:
             final, engine = _run(host, spec, facts, txn, progress, tls_check)
+        except ConnectError as exc:
+            raise _lost_in_flight(exc, txn) from exc
         except ChangeNotAppliedError:
             if source is not None and not installed:
                 # A first touch that ended cleanly without a change: leave no record or hook behind.
@@ -253,6 +255,24 @@ def _run(
     final = host.wait(txn.id, (), SIGNAL_TIMEOUT)
     _refuse_unless(host, final, "confirmed", txn.id)
     return final, engine
+
+
+def _lost_in_flight(exc: ConnectError, txn: Transaction) -> ConnectError:
+    """A connection lost after the transaction began: say that a change was in flight and what the host
+    does about it by itself (the next run reads how it ended)."""
+    if txn.confirm_timeout:
+        fate = (
+            f"unless it was confirmed, the host rolls it back by itself within {txn.confirm_timeout} s of its"
+            " start"
+        )
+    else:
+        fate = "the host finishes it by itself (no confirmation is awaited without a client certificate)"
+    return ConnectError(
+        exc.host,
+        f"{exc.reason}; transaction {txn.id} was in flight: {fate}. The next `pulumi up` or"
+        f" `pulumi preview --refresh` reads how it ended ({paths.LAST_STATUS} on the host)",
+        exc.field,
+    )
 
 
 def _stop_if_orphaned(host: HostIO) -> None:

@@ -272,6 +272,7 @@ def test_dropped_ssh_sessions_are_survived_and_a_lasting_outage_rolls_back(
         finally:
             host.restore_network()
     assert code != 0, out
+    assert "was in flight: unless it was confirmed, the host rolls it back by itself" in out, out[-3000:]
     status = wait_settled(host)
     assert status["state"] == "rolled-back"
     assert_running(host)

@@ -125,8 +125,14 @@ def test_a_connection_lost_before_confirming_leaves_the_host_to_roll_back_by_its
     state = apply(host)
     before = dict(host.files)
     host.cut_off_at = "signal"
-    with pytest.raises(DockerMachineError, match="connection lost"):
+    with pytest.raises(DockerMachineError) as lost:
         apply(host, state, daemon={"labels": ["stage=two"]})
+    assert str(lost.value) == (
+        f"root@fake:22: connection lost during signal; transaction {host.pending[0].id} was in flight:"
+        " unless it was confirmed, the host rolls it back by itself within 120 s of its start. The next"
+        " `pulumi up` or `pulumi preview --refresh` reads how it ended"
+        " (/var/lib/pulumi-docker-machine/last-status on the host)"
+    )
     assert host.pending is not None  # waiting for a confirmation that will not come
     host.deadline_passes()
     assert host.files == before and host.running
