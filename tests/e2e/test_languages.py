@@ -101,6 +101,15 @@ def test_yaml_program_machine_lifecycle(test_hosts, tmp_path):
     assert "connection.user: 'not a user!' is not a user name" in text
     assert "Traceback" not in text and "PRIVATE KEY" not in text
     stack.config_set("user", host.user)
+    # An error at `up` inside the plugin (the host unreachable): one line naming the field, no traceback.
+    host.kill_network()
+    try:
+        failed = stack.up(expect_fail=True)
+    finally:
+        host.restore_network()
+    text = failed.stdout + failed.stderr
+    assert f"error: connection.host: {host.user}@{host.address}:22: unreachable after 3 attempt(s)" in text
+    assert "Traceback" not in text and "<class" not in text
 
     out = _lifecycle(stack, host, env, "pulumi-yaml")
     assert out["caCertPem"] == out["fleetCaCertPem"]  # the Machine took the CertificateAuthority's CA

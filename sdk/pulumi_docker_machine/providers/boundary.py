@@ -76,13 +76,17 @@ def reports_errors(method: Method) -> Method:
 
 
 def _servicer_context() -> grpc.ServicerContext | None:
-    """The gRPC context of the call being served: a local of the server's method that called us."""
+    """The gRPC context of the call being served: a local of the server's method that called us (Pulumi's
+    dynamic provider server, a `grpc.ServicerContext`; or the component package's asyncio server, whose
+    context has the same two setters but no common base class)."""
     frame: FrameType | None = sys._getframe(2)
     for _ in range(3):
         if frame is None:
             break
         context = frame.f_locals.get("context")
-        if isinstance(context, grpc.ServicerContext):
+        if isinstance(context, grpc.ServicerContext) or all(
+            callable(getattr(context, name, None)) for name in ("set_code", "set_details")
+        ):
             return context
         frame = frame.f_back
     return None
