@@ -8,6 +8,7 @@ certificate and daemon components wrap the Python resources. Names mirror the Py
 (tests/unit/test_polyglot_schema.py keeps them equal)."""
 
 import inspect
+import typing
 from dataclasses import dataclass
 from typing import Any, Required, TypedDict
 
@@ -184,29 +185,11 @@ class ClientCertArgs(TypedDict, total=False):
     """Renew this many hours before expiry (default 720); changing it does not replace the certificate."""
 
 
-class _Certificate(pulumi.ComponentResource):
-    """The outputs every certificate component has, taken from the Python resource it wraps."""
+class _Certificate(pulumi.ComponentResource, certs._CertificateOutputs):
+    """The outputs every certificate component has: the Python certificate resources' own, their
+    annotations evaluated here (they are strings there) and their docstrings read from there."""
 
-    cert_pem: Output[str]
-    """PEM of the certificate."""
-    private_key_pem: Output[str]
-    """PEM (PKCS#8 when generated) of the private key."""
-    ca_cert_pem: Output[str]
-    """PEM of the CA certificate that verifies this one (for a CA: itself)."""
-    serial: Output[str]
-    """Serial number, upper-case hex (as `openssl x509 -serial` prints it)."""
-    fingerprint_sha256: Output[str]
-    """SHA-256 fingerprint, colon-separated upper-case hex."""
-    not_before: Output[str]
-    """Start of validity, ISO 8601 UTC."""
-    not_after: Output[str]
-    """End of validity, ISO 8601 UTC."""
-    ready_for_renewal: Output[bool]
-    """Whether the certificate is within earlyRenewalHours of expiry (as of the last operation)."""
-    renewal: Output[str]
-    """The same in words: `expires 2027-11-27, renew from 2027-10-28`, or `due: ...` inside the window."""
-    key_type: Output[str]
-    """Key type of the certificate's key."""
+    __annotations__ = typing.get_type_hints(certs._CertificateOutputs)
 
     def _wrap(self, token: str, name: str, opts: ResourceOptions | None, build: Any) -> None:
         super().__init__(token, name, None, opts)
