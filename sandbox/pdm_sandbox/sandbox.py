@@ -152,7 +152,7 @@ class Sandbox:
 
     def stop(self, name: str) -> None:
         """Power off `name` and remove its overlay, data, namespace and veths (no error if it is gone)."""
-        rec = self.store.read()["hosts"].get(name)
+        rec = self._claim(name, stale_only=False)
         self._teardown(name, rec or {})
         with self._lock:
             self._started.discard(name)
@@ -179,7 +179,9 @@ class Sandbox:
         host dirs, pdm-* namespaces, veths, stray repository servers), then the bridges, route and server
         if no host is left. Hosts of live processes and CLI hosts that still run are kept."""
         removed: list[str] = []
-        stale = {n: r for n, r in self.store.read()["hosts"].items() if is_stale(r, self.hosts_dir)}
+        candidates = [n for n, r in self.store.read()["hosts"].items() if is_stale(r, self.hosts_dir)]
+        claimed = {n: self._claim(n, stale_only=True) for n in candidates}
+        stale = {n: r for n, r in claimed.items() if r is not None}
         for result in in_parallel(lambda item: self._teardown(*item), list(stale.items())):
             if isinstance(result, BaseException):
                 raise result
@@ -201,10 +203,12 @@ class Sandbox:
         for name in names:
             if not NAME_RE.match(name):
                 raise SandboxError(f"host name {name!r} must match {NAME_RE.pattern}")
-            rec = hosts.get(name)
-            if rec is not None and not is_stale(rec, self.hosts_dir):
-                report.append(f"kept {name}: it runs (stop it with `down {name}`)")
-                continue
+            rec = None
+            if name in hosts:
+                rec = self._claim(name, stale_only=True)
+                if rec is None:
+                    report.append(f"kept {name}: it runs (stop it with `down {name}`)")
+                    continue
             self._teardown(name, rec or {})
             report.append(f"host {name}")
         return report + self._release_shared()
@@ -413,6 +417,19 @@ class Sandbox:
             state["aptrepos"] = None
             removed += network.remove_bridges()
         return removed
+
+    def _claim(self, name: str, stale_only: bool) -> dict[str, Any] | None:
+        """Mark `name` as being stopped by this process and return its record as it was (None: nothing
+        to claim). A host that its live owner is stopping has no nspawn left but is not stale: the mark
+        keeps a concurrent `cleanup_leftovers` of another process from tearing it down at the same time;
+        if this process dies half-way, the dead owner makes the record stale again."""
+        with self.store.edit() as state:
+            rec = state["hosts"].get(name)
+            if rec is None or (stale_only and not is_stale(rec, self.hosts_dir)):
+                return None
+            before = dict(rec)
+            rec.update(status="stopping", owner=me())
+            return before
 
     def _teardown(self, name: str, rec: dict[str, Any]) -> None:
         host_dir = self.hosts_dir / name
