@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pdm_sandbox import Host
 
 from .pulumi_cli import PROJECT_ROOT, Stack
 from .swarm_tools import HTTPD, PAGE, busybox_image_tar, http_get, nodes, running_tasks
@@ -31,6 +32,10 @@ def wait_until(what: str, done: Callable[[], bool], timeout: float = 120) -> Non
     while not done():
         assert time.monotonic() < deadline, f"never happened: {what}"
         time.sleep(1)
+
+
+def docker_log(host: Host) -> str:
+    return host.root_exec("journalctl -u docker --no-pager", check=True).stdout
 
 
 def configure(stack: Stack, managers: list[str], workers: list[str], **numbers: int) -> None:
@@ -113,11 +118,11 @@ def test_swarm_example_lifecycle(pulumi_stack, test_hosts, tmp_path):
     docker.text(url["m1"], "service", "create", "--detach=false", "--name", "mesh", *mesh, "bb:1", *HTTPD)
     if Path("/proc/net/ip_vs").exists():
         assert http_get(hosts["m2"].address, 8081) == PAGE
-    else:
+    else:  # m2 learns of the service by gossip, so its daemon's complaint comes when it does
+        lacking = "Could not get ipvs family information from the kernel"
+        wait_until(f"m2's daemon to log {lacking!r}", lambda: lacking in docker_log(hosts["m2"]))
         with pytest.raises(OSError):
             http_get(hosts["m2"].address, 8081)
-        log = hosts["m2"].root_exec("journalctl -u docker --no-pager", check=True).stdout
-        assert "Could not get ipvs family information from the kernel" in log
 
     # A manager down: the others keep quorum and keep scheduling; refresh shows it; up converges.
     hosts["m1"].root_exec("systemctl stop docker.socket docker.service", check=True)
