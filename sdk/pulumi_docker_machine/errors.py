@@ -52,6 +52,18 @@ class HostBusyError(DockerMachineError):
         )
 
 
+class HostOwnedError(DockerMachineError):
+    """The host is managed by another stack (or another resource of this one)."""
+
+    def __init__(self, host: str, owner: str, record: str) -> None:
+        self.host, self.owner = host, owner
+        super().__init__(
+            f"{host}: this host is managed by {owner} (recorded in {record} on the host); nothing was"
+            " changed. Destroy it there first, or set adopt=true on this DockerHost to take it over"
+            " (that stack's clients then lose access: its CA is no longer trusted)."
+        )
+
+
 class ChangeNotAppliedError(DockerMachineError):
     """A host-side transaction ended without the change: refused, failed or rolled back."""
 

@@ -3,9 +3,11 @@
 Everything here talks to the host through `HostIO` only, so the unit tier runs it against an
 in-memory host and the e2e tier against real ones. The order of a change:
 
-1. probe (one round trip); refuse at once when another change holds the host's lock; roll back a
-   transaction that an earlier, cut-off run left behind;
-2. record the host's original once, on the host (and the boot-time recovery hook);
+1. probe (one round trip); refuse at once when another change holds the host's lock, or when another
+   stack manages the host (unless adopting it); roll back a transaction that an earlier, cut-off run
+   left behind;
+2. record the host's original once, on the host, which stack manages it, and the boot-time recovery
+   hook;
 3. install Docker when missing;
 4. plan (pure) and, when anything differs, start the transaction on the host: it stages, swaps,
    restarts and checks the daemon locally by itself, then waits for our confirmation;
@@ -79,9 +81,12 @@ def apply(
     """Make the host match `spec`. `state`: the resource's previous outputs (None on create)."""
     facts = _settled(host, spec, progress)
     faultpoints.pause("probed")
+    new_owner = plan.owner_to_record(spec, facts, state)
     source = plan.original_source(facts, state)
-    if source is not None or (facts.init_system in SUPPORTED_INITS and not facts.recover_hook):
-        host.setup(source, facts.init_system)
+    if source is not None or new_owner or (facts.init_system in SUPPORTED_INITS and not facts.recover_hook):
+        if new_owner and facts.owner and facts.owner != (state or {}).get("managed_by"):
+            progress(f"adopting the host (adopt=true): it was managed by {facts.owner}")
+        host.setup(source, facts.init_system, new_owner or "")
         facts = host.probe()
     installed = not facts.has_docker
     if installed:
@@ -157,7 +162,12 @@ def observe(host: HostIO, state: Mapping[str, Any]) -> dict[str, Any]:
         "engine_version": facts.server_version,
         "addresses": list(facts.addresses),
         "daemon_pid": facts.main_pid,
-        "drift": plan.drift(state.get("desired_sha256") or {}, facts, state.get("transaction") or None),
+        "drift": plan.drift(
+            state.get("desired_sha256") or {},
+            facts,
+            state.get("transaction") or None,
+            state.get("managed_by") or None,
+        ),
     }
 
 
@@ -167,9 +177,13 @@ def restore(
     state: Mapping[str, Any],
     uninstall: bool,
     progress: Progress = quiet,
-) -> None:
-    """delete(): give the host back as it was recorded; Docker stays unless we installed it and were asked."""
+) -> str | None:
+    """delete(): give the host back as it was recorded; Docker stays unless we installed it and were asked.
+    Returns why the host was left as it is (another stack manages it, or it was given back already)."""
     facts = _settled(host, spec, progress)
+    left = plan.not_ours_to_restore(host.label, facts, state)
+    if left:
+        return left
     entries = plan.plan_restore(facts, state)
     txn = Transaction(
         id=new_transaction_id(),
@@ -190,6 +204,7 @@ def restore(
         progress("uninstalling Docker (we installed it)")
         host.uninstall()
     host.forget()
+    return None
 
 
 def _settled(host: HostIO, spec: HostSpec, progress: Progress) -> HostFacts:

@@ -34,8 +34,13 @@ def entry(host: Any, **extra: Any) -> dict[str, Any]:
     return data
 
 
-def host_stack(pulumi_stack: Any, hosts: list[dict[str, Any]], daemon: dict[str, Any] | None = None) -> Stack:
-    stack = pulumi_stack(PROGRAM, name="hosts")
+def host_stack(
+    pulumi_stack: Any,
+    hosts: list[dict[str, Any]],
+    daemon: dict[str, Any] | None = None,
+    project: str = "hosts",
+) -> Stack:
+    stack = pulumi_stack(PROGRAM, name=project)
     # sudo passwords go into secret config, never plaintext.
     passwords = {h["name"]: h.pop("sudo_password") for h in hosts if "sudo_password" in h}
     stack.config_set("sudo_passwords", json.dumps(passwords), secret=True)

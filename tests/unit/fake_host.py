@@ -46,6 +46,7 @@ class FakeHost:
     init_system: str = "systemd"
     can_validate: bool = False
     original: Original | None = None
+    owner: str | None = None
     recover_hook: bool = False
     lock_owner: str | None = None
     pending: tuple[Transaction, dict[str, File | None], set[str]] | None = None
@@ -94,14 +95,16 @@ class FakeHost:
             addresses=("10.0.0.5",),
             has_dropin_dir=paths.DROPIN_DIR in self.dirs,
             original=self.original,
+            owner=self.owner,
             lock_owner=self.lock_owner,
             txn=pending,
             last=self.last,
             recover_hook=self.recover_hook,
         )
 
-    def setup(self, original: OriginalSource | None, init_system: str) -> None:
+    def setup(self, original: OriginalSource | None, init_system: str, owner: str = "") -> None:
         self._cut("setup")
+        self.owner = owner or self.owner
         if original is not None and self.original is None:
             if original.from_host:
                 current = self.files.get(paths.DAEMON_JSON)
@@ -188,7 +191,7 @@ class FakeHost:
 
     def forget(self) -> None:
         self.calls.append("forget")
-        self.original, self.recover_hook, self.last = None, False, None
+        self.original, self.owner, self.recover_hook, self.last = None, None, False, None
 
     def tls_stream(self, address: str, port: int, bind_address: str, timeout: float) -> tlsprobe.Stream:
         raise AssertionError("the unit tier checks TLS with fake_tls_check")

@@ -8,7 +8,12 @@ from typing import Any
 import pytest
 from pulumi_docker_machine import lifecycle
 from pulumi_docker_machine.daemon import paths
-from pulumi_docker_machine.errors import ChangeNotAppliedError, DockerMachineError, HostBusyError
+from pulumi_docker_machine.errors import (
+    ChangeNotAppliedError,
+    DockerMachineError,
+    HostBusyError,
+    HostOwnedError,
+)
 from pulumi_docker_machine.pki.issue import LeafUsage
 from pulumi_docker_machine.spec.host import HostSpec
 
@@ -94,7 +99,7 @@ def test_a_first_create_that_rolls_back_leaves_no_record_or_hook() -> None:
     with pytest.raises(ChangeNotAppliedError):
         apply(host, daemon={"extra": {"log-level": "loudest"}})
     assert host.files == {paths.DAEMON_JSON: (ORIGINAL_JSON, 0o600)} and paths.DROPIN_DIR not in host.dirs
-    assert host.original is None and not host.recover_hook and host.running
+    assert host.original is None and host.owner is None and not host.recover_hook and host.running
 
 
 @pytest.mark.parametrize("own", ['{"debug": tru', "[1, 2]"])
@@ -248,3 +253,75 @@ def test_a_bind_address_the_host_does_not_have_is_refused_before_anything_change
     with pytest.raises(DockerMachineError, match=r"daemon\.bind_address: root@10\.0\.0\.5:22 has no address"):
         apply(host, daemon={"bind_address": "10.9.9.9"})
     assert host.restarts == 0 and paths.SERVER_KEY not in host.files
+
+
+# ---- one owner per host (issue 20) ----
+
+STACK_A, STACK_B = "proj/a/web", "proj/b/web"
+
+
+def managed(host: FakeHost, by: str, state: dict[str, Any] | None = None, **overrides: Any) -> dict[str, Any]:
+    """An apply as the provider makes it: the state it keeps holds the inputs (managed_by) too."""
+    return {"managed_by": by, **apply(host, state, managed_by=by, **overrides)}
+
+
+def test_the_host_records_its_owner_and_another_stack_is_refused_at_every_attempt() -> None:
+    host = host_with_own_json(mode=0o640)
+    managed(host, STACK_A)
+    assert host.owner == STACK_A
+    files, restarts = dict(host.files), host.restarts
+    for _ in range(2):  # not only while A's change runs: every time
+        with pytest.raises(
+            HostOwnedError, match=r"managed by proj/a/web .*/var/lib/pulumi-docker-machine/owner"
+        ):
+            managed(host, STACK_B)
+    assert host.files == files and host.restarts == restarts and host.owner == STACK_A
+
+
+def test_adopting_takes_the_host_over_and_the_old_owner_sees_drift_cannot_update_and_destroys_nothing() -> (
+    None
+):
+    host = host_with_own_json(mode=0o640)
+    state_a = managed(host, STACK_A)
+    state_b = managed(host, STACK_B, adopt=True)
+    assert host.owner == STACK_B and host.original is not None and host.original.daemon_json_mode == 0o640
+    assert lifecycle.observe(host, state_a)["drift"] == {
+        "owner": "managed by proj/b/web now (it adopted the host)"
+    }  # type: ignore[arg-type]
+    assert lifecycle.observe(host, state_b)["drift"] == {}  # type: ignore[arg-type]
+    with pytest.raises(HostOwnedError, match="managed by proj/b/web"):
+        managed(host, STACK_A, state_a)
+    files = dict(host.files)
+    left = lifecycle.restore(host, spec(), state_a, uninstall=False)  # A's destroy
+    assert host.files == files and host.owner == STACK_B and host.original is not None
+    assert left == "root@fake:22: managed by proj/b/web now; destroy leaves the host as it is"
+    lifecycle.restore(host, spec(), state_b, uninstall=False)  # B's destroy gives back the original
+    assert host.files == {paths.DAEMON_JSON: (ORIGINAL_JSON, 0o640)} and host.owner is None
+
+
+def test_a_destroy_after_the_host_was_given_back_leaves_it_alone() -> None:
+    host = host_with_own_json(mode=0o640)
+    state_a = managed(host, STACK_A)
+    state_b = managed(host, STACK_B, adopt=True)
+    lifecycle.restore(host, spec(), state_b, uninstall=False)
+    restarts = host.restarts
+    left = lifecycle.restore(
+        host, spec(), state_a, uninstall=False
+    )  # its state's copy must not be written back
+    assert left is not None and "not managed any more" in left
+    assert host.files == {paths.DAEMON_JSON: (ORIGINAL_JSON, 0o640)} and host.restarts == restarts
+
+
+def test_a_renamed_stack_is_still_the_owner_and_its_new_name_is_recorded() -> None:
+    host = host_with_own_json()
+    state = managed(host, STACK_A)
+    managed(host, "proj/renamed/web", state)
+    assert host.owner == "proj/renamed/web"
+
+
+def test_a_host_managed_before_owners_were_recorded_is_claimed() -> None:
+    host = host_with_own_json()
+    state = apply(host)  # no identity: nothing recorded, as with an older version
+    assert host.owner is None and host.original is not None
+    managed(host, STACK_A, state)
+    assert host.owner == STACK_A

@@ -14,10 +14,12 @@ MANAGED = (CA_CERT, SERVER_CERT, SERVER_KEY, DAEMON_JSON, DROPIN)
 """The files a DockerHost writes and compares with the host."""
 
 STATE_DIR = "/var/lib/pulumi-docker-machine"
-"""Ours alone: the recorded original, the lock, transactions and their last status."""
+"""Ours alone: the recorded original, the owner, the lock, transactions and their last status."""
 LOCK = f"{STATE_DIR}/lock"
 LOCK_OWNER = f"{STATE_DIR}/lock.owner"
 ORIGINAL_DIR = f"{STATE_DIR}/original"
+OWNER = f"{STATE_DIR}/owner"
+"""Which stack manages the host: `project/stack/resource`, one line."""
 TXN_DIR = f"{STATE_DIR}/txn"
 LAST_STATUS = f"{STATE_DIR}/last-status"
 RECOVER_SCRIPT = f"{STATE_DIR}/recover.sh"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ..errors import DockerMachineError, ValidationError
+from ..errors import DockerMachineError, HostOwnedError, ValidationError
 from ..remote.facts import HostFacts
 from ..spec.daemon import OWNED_KEYS
 from ..spec.host import HostSpec
@@ -53,6 +53,36 @@ def original_source(facts: HostFacts, state: Mapping[str, Any] | None) -> Origin
     if facts.sha256.get(paths.DROPIN):
         return OriginalSource(from_host=False, content=_without_our_keys(facts.daemon_json), why="stripped")
     return OriginalSource(from_host=True)
+
+
+def owner_to_record(spec: HostSpec, facts: HostFacts, state: Mapping[str, Any] | None) -> str | None:
+    """Whom the host's owner record must name after this change (None: it already does, or the resource
+    has no identity); refuses a host another stack or resource manages unless `adopt` is set.
+
+    The record of this resource under its previous identity (a renamed stack or project) is ours too.
+    A host with no owner recorded (never managed, or by a version before owners) is claimed."""
+    if not spec.managed_by:
+        return None
+    recorded = facts.owner
+    ours = {spec.managed_by, (state or {}).get("managed_by")}
+    if recorded and recorded not in ours and not spec.adopt:
+        raise HostOwnedError(spec.connection.label, recorded, paths.OWNER)
+    return None if recorded == spec.managed_by else spec.managed_by
+
+
+def not_ours_to_restore(label: str, facts: HostFacts, state: Mapping[str, Any]) -> str | None:
+    """Why a destroy must leave the host as it is, or None: another stack manages it now (it adopted the
+    host), or the host was already given back (no owner, no record and none of our certificates). States
+    written before owners were recorded restore as before."""
+    mine = state.get("managed_by")
+    if not mine:
+        return None
+    if facts.owner and facts.owner != mine:
+        return f"{label}: managed by {facts.owner} now; destroy leaves the host as it is"
+    ours = (paths.CA_CERT, paths.SERVER_CERT, paths.SERVER_KEY, paths.DROPIN)
+    if facts.owner is None and facts.original is None and not any(facts.sha256.get(p) for p in ours):
+        return f"{label}: not managed any more (no owner, record or certificates of ours); left as it is"
+    return None
 
 
 def _without_our_keys(text: str | None) -> str | None:
@@ -129,10 +159,15 @@ def plan_restore(facts: HostFacts, state: Mapping[str, Any] | None) -> tuple[Ent
 
 
 def drift(
-    desired_hashes: Mapping[str, str], facts: HostFacts, transaction: str | None = None
+    desired_hashes: Mapping[str, str],
+    facts: HostFacts,
+    transaction: str | None = None,
+    managed_by: str | None = None,
 ) -> dict[str, str]:
     """What differs on the host from what we last applied: {what: how}."""
     found = {}
+    if managed_by and facts.owner and facts.owner != managed_by:
+        found["owner"] = f"managed by {facts.owner} now (it adopted the host)"
     for path, digest in sorted(desired_hashes.items()):
         seen = facts.sha256.get(path, "")
         if seen != digest:

@@ -621,8 +621,9 @@ class OriginalSource:
     why: str = "host"
 
 
-def setup_script(original: OriginalSource | None, init_system: str) -> str:
-    """First touch of a host: record its original once (never overwritten) and install the recovery hook.
+def setup_script(original: OriginalSource | None, init_system: str, owner: str = "") -> str:
+    """First touch of a host: record its original once (never overwritten), which stack manages it
+    (`owner`, when given; replaced whole) and install the recovery hook.
 
     The record is made in `original.new` and renamed into place whole, so a cut-off run leaves
     either no record or a complete one. It runs before Docker is installed, so `docker=absent`
@@ -665,6 +666,11 @@ def setup_script(original: OriginalSource | None, init_system: str) -> str:
             " || fail 'could not put the record in place'",
             "fi",
         ]
+    if owner:
+        lines.append(
+            f"printf '%s\\n' {_q(owner)} > {_q(paths.OWNER + '.tmp')}"
+            f" && mv -f {_q(paths.OWNER + '.tmp')} {_q(paths.OWNER)} || fail 'could not record the owner'"
+        )
     if init_system in SUPPORTED_INITS:
         lines.append(
             f"printf %s {_q(_b64(RECOVER_SCRIPT))} | base64 -d > {_q(paths.RECOVER_SCRIPT)} || exit 33"
@@ -683,7 +689,7 @@ def forget_script() -> str:
         f"if [ -f {_q(paths.RECOVER_INIT)} ]; then rm -f {_q(paths.RECOVER_INIT)};"
         f" update-rc.d {name} remove >/dev/null 2>&1; fi\n"
         f"rm -rf {_q(paths.TXN_DIR)} {_q(paths.LAST_STATUS)} {_q(paths.RECOVER_SCRIPT)}"
-        f" {_q(paths.LOCK_OWNER)} {_q(paths.LOCK)}\n"
+        f" {_q(paths.LOCK_OWNER)} {_q(paths.LOCK)} {_q(paths.OWNER)} {_q(paths.OWNER + '.tmp')}\n"
         f"rm -rf {_q(paths.ORIGINAL_DIR)}\n"
         f"rmdir {_q(paths.STATE_DIR)} 2>/dev/null || true\n"
     )

@@ -65,6 +65,8 @@ class MachineArgs(TypedDict, total=False):
     """Create a Docker context named after the machine (default true)."""
     confirm_timeout: Input[int]
     """Seconds the host waits for a change to be confirmed before rolling it back (default 120)."""
+    adopt: Input[bool]
+    """Take over a host that another stack manages (default false; without it such a host is refused)."""
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,9 @@ from .boundary import SpecProvider, reports_errors
 from .progress import to_engine
 
 INPUT_FIELDS = HostSpec.input_fields()
+# Who manages the host follows the stack's and resource's names: a rename alone changes nothing on the
+# host (the next update records the new name), and states written before it existed preview no change.
+_COMPARED = tuple(f for f in INPUT_FIELDS if f != "managed_by")
 # A different machine is a different resource.
 _REPLACING = HostSpec.replacing_fields()
 
@@ -50,7 +53,8 @@ class DockerHostProvider(SpecProvider):
         # What the state recorded is the old host's: a replacement goes to a host probed at create.
         if not replaces and not is_unknown(news.get("daemon")):  # unknown: decided at apply
             plan.refuse_for_recorded_state(olds, news.get("daemon"))
-        changed = changed_fields(olds, news, INPUT_FIELDS)
+        unset = {"adopt": False}  # a state written before the input existed: its default
+        changed = changed_fields({**unset, **olds}, {**unset, **news}, _COMPARED)
         if olds.get("drift"):
             changed.append("drift")
         return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=True)
@@ -79,7 +83,10 @@ class DockerHostProvider(SpecProvider):
         spec = HostSpec.from_inputs(_inputs(props))
         uninstall = bool(props.get("uninstall_on_delete") and spec.install_method == "packages")
         with to_engine() as progress:
-            lifecycle.restore(SshHost(spec.connection, _pins(props)), spec, props, uninstall, progress)
+            left = lifecycle.restore(SshHost(spec.connection, _pins(props)), spec, props, uninstall, progress)
+        if left:
+            with to_engine(warning=True) as warn:
+                warn(left)
 
 
 def _pins(state: dict[str, Any]) -> dict[str, str]:

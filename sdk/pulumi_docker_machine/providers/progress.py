@@ -25,9 +25,9 @@ TIMEOUT = 2.0
 
 
 @contextlib.contextmanager
-def to_engine() -> Iterator[Progress]:
+def to_engine(warning: bool = False) -> Iterator[Progress]:
     """A progress sink for the provider call being served: each message an ephemeral info line of
-    its resource (the status column of `pulumi up`)."""
+    its resource (the status column of `pulumi up`); with `warning`, a warning that stays in the output."""
     urn, address = _request_urn(), engine_address()
     if not urn or address is None:
         yield quiet
@@ -37,7 +37,10 @@ def to_engine() -> Iterator[Progress]:
 
         def report(message: str) -> None:
             request = engine_pb2.LogRequest(
-                severity=engine_pb2.INFO, message=message, urn=urn, ephemeral=True
+                severity=engine_pb2.WARNING if warning else engine_pb2.INFO,
+                message=message,
+                urn=urn,
+                ephemeral=not warning,
             )
             with contextlib.suppress(grpc.RpcError):
                 stub.Log(request, timeout=TIMEOUT)

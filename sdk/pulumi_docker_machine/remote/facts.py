@@ -65,6 +65,7 @@ if [ -f {paths.ORIGINAL_DIR}/record ]; then
     echo "content=$(base64 -w0 {paths.ORIGINAL_DIR}/daemon.json)"
   fi
 fi
+m owner; cat {paths.OWNER} 2>/dev/null
 m lock
 if [ -e {paths.LOCK} ] && ! flock -n {paths.LOCK} true 2>/dev/null; then
   cat {paths.LOCK_OWNER} 2>/dev/null || echo unknown
@@ -116,6 +117,8 @@ class HostFacts:
     addresses: tuple[str, ...] = ()
     has_dropin_dir: bool = False
     original: Original | None = None
+    owner: str | None = None
+    """Which stack manages the host (`project/stack/resource`), or None when none is recorded."""
     lock_owner: str | None = None
     """Who holds the host's lock (a change in progress), or None."""
     txn: Status | None = None
@@ -172,6 +175,7 @@ def parse(text: str) -> HostFacts:
         addresses=tuple(a.split("/")[0] for a in sections.get("addresses", "").split()),
         has_dropin_dir=sections.get("dropin-dir", "").strip() == "present",
         original=_parse_original(sections.get("original", "")),
+        owner=sections.get("owner", "").strip() or None,
         lock_owner=sections.get("lock", "").strip() or None,
         txn=parse_status(sections.get("txn", "")),
         last=parse_status(sections.get("last", "")),

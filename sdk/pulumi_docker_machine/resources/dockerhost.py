@@ -120,6 +120,9 @@ class DockerHostArgs:
     confirm_timeout: Input[int] | None = None
     """Seconds the host waits for the client-side TLS check to confirm a change before it rolls the
     change back by itself (default 120, 10 to 3600); changing it replaces nothing."""
+    adopt: Input[bool] | None = None
+    """Take over a host that another stack (or another DockerHost) manages (default false): its
+    clients lose access. Without it such a host is refused, naming its owner."""
 
 
 _CREDENTIALS = frozenset(
@@ -187,6 +190,8 @@ class DockerHost(ServedResource, module="docker-machine", name="DockerHost"):
         for field in _SECRET_INPUTS:
             if props.get(field) is not None:
                 props[field] = pulumi.Output.secret(props[field])
+        # Recorded on the host: who manages it (a second stack is refused unless it adopts the host).
+        props["managed_by"] = f"{pulumi.get_project()}/{pulumi.get_stack()}/{name}"
         props.update(dict.fromkeys(OUTPUT_NAMES))
         props["drift"] = {}
         secret = ResourceOptions(additional_secret_outputs=["connection", *_SECRET_INPUTS, *SECRET_OUTPUTS])

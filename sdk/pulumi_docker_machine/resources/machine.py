@@ -64,6 +64,8 @@ class MachineArgs:
     """Create a Docker context named after the machine (default true)."""
     confirm_timeout: Input[int] | None = None
     """Seconds the host waits for a change to be confirmed before rolling it back (default 120)."""
+    adopt: Input[bool] | None = None
+    """Take over a host that another stack manages (default false; without it such a host is refused)."""
 
 
 def _command_connection(connection: Any, host_keys: dict[str, str] | None) -> remote.ConnectionArgs:
@@ -166,6 +168,7 @@ def assemble(owner: Any, name: str, args: MachineArgs) -> None:
             install_script_url=args.install_script_url,
             address=args.address,
             confirm_timeout=args.confirm_timeout,
+            adopt=args.adopt,
         ),
         child,
     )

@@ -42,6 +42,9 @@ class HostSpec(SpecReader):
     client_private_key_pem: str | None = field(metadata=meta(secret=True))
     address: str | None
     confirm_timeout: int
+    managed_by: str | None
+    """Who manages the host, `project/stack/resource` (set by the DockerHost class; None in old states)."""
+    adopt: bool
 
     renamed: ClassVar[Mapping[str, str]] = {
         "server_key_pem": "server_private_key_pem",
@@ -73,6 +76,8 @@ class HostSpec(SpecReader):
         reader.read("client_private_key_pem", values.private_key_pem, None)
         reader.read("address", values.address, None)
         reader.read("confirm_timeout", values.whole(10, 3600, "seconds"), DEFAULT_CONFIRM_TIMEOUT)
+        reader.read("managed_by", values.single_line, None)
+        reader.read("adopt", values.flag, False)
         _check_install(reader)
         _check_certificates(reader)
         _check_ports(reader)

@@ -2,7 +2,8 @@
 
 Config: sudo_passwords (secret JSON {name: password}),
 hosts (JSON list of {name, ip, user?, key_file, host_key?, proxy?: {...},
-install_method?, sans?, confirm_timeout?, address?}), daemon (JSON settings for DaemonConfig), key_type.
+install_method?, sans?, confirm_timeout?, address?, adopt?}),
+daemon (JSON settings for DaemonConfig), key_type.
 """
 
 import json
@@ -83,6 +84,7 @@ for h in hosts:
             uninstall_on_delete=h.get("uninstall_on_delete"),
             confirm_timeout=h.get("confirm_timeout"),
             address=h.get("address"),
+            adopt=h.get("adopt"),
         ),
     )
     pulumi.export(
