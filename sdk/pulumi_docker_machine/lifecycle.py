@@ -121,10 +121,14 @@ def apply(
             final, engine = _run(host, spec, facts, txn, progress, tls_check)
         except ConnectError as exc:
             raise _lost_in_flight(exc, txn) from exc
-        except ChangeNotAppliedError:
+        except ChangeNotAppliedError as exc:
             if source is not None and not installed:
                 # A first touch that ended cleanly without a change: leave no record or hook behind.
                 host.forget()
+            cause = plan.changed_inputs(state, spec) if exc.state in ("rolled-back", "failed") else []
+            if cause:
+                reason = f"{exc.reason} (the inputs this change altered: {', '.join(cause)})"
+                raise ChangeNotAppliedError(exc.host, exc.state, reason) from exc
             raise
     elif verify:
         progress(f"checking TLS on {spec.advertised_address}:{spec.daemon.tls_port}")

@@ -181,6 +181,8 @@ def test_noop_update_and_in_place_change_and_rollback(pulumi_stack, test_hosts, 
     failed = stack.up(expect_fail=True)
     assert "previous files restored" in failed.stdout + failed.stderr
     assert "log-level" in failed.stdout + failed.stderr or "loudest" in failed.stdout + failed.stderr
+    # The message names what the change was about (the mirror went, the bad setting came).
+    assert "(the inputs this change altered: daemon.extra, daemon.registry_mirrors)" in failed.stdout
     assert on_host(host, "systemctl is-active docker") == "active"
     assert "loudest" not in on_host(host, "cat /etc/docker/daemon.json")
     assert "stage=two" in docker.text(

@@ -325,3 +325,16 @@ def test_a_host_managed_before_owners_were_recorded_is_claimed() -> None:
     assert host.owner is None and host.original is not None
     managed(host, STACK_A, state)
     assert host.owner == STACK_A
+
+
+def test_a_rollback_names_the_inputs_the_change_altered() -> None:
+    host = host_with_own_json()
+    state = {"daemon": spec().daemon.to_dict(), "ca_cert_pem": CA.pem, "server_cert_pem": SERVER[0]}
+    state |= apply(host)
+    bad = {"labels": ["stage=one"], "extra": {"log-level": "loudest"}}
+    with pytest.raises(ChangeNotAppliedError) as caught:
+        apply(host, state, daemon=bad)
+    assert str(caught.value).endswith("(the inputs this change altered: daemon.extra)")
+    with pytest.raises(ChangeNotAppliedError) as first:  # a create: nothing to compare with
+        apply(host_with_own_json(), daemon=bad)
+    assert "inputs this change altered" not in str(first.value)

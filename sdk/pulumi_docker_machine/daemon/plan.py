@@ -16,7 +16,7 @@ from typing import Any
 
 from ..errors import DockerMachineError, HostOwnedError, ValidationError
 from ..remote.facts import HostFacts
-from ..spec.daemon import OWNED_KEYS
+from ..spec.daemon import OWNED_KEYS, DaemonSpec
 from ..spec.host import HostSpec
 from ..spec.values import SSH_PORT, SSH_USER
 from . import paths, render
@@ -68,6 +68,20 @@ def owner_to_record(spec: HostSpec, facts: HostFacts, state: Mapping[str, Any] |
     if recorded and recorded not in ours and not spec.adopt:
         raise HostOwnedError(spec.connection.label, recorded, paths.OWNER)
     return None if recorded == spec.managed_by else spec.managed_by
+
+
+def changed_inputs(state: Mapping[str, Any] | None, spec: HostSpec) -> list[str]:
+    """The inputs whose change this apply carries, against the state of the last one (none on a create):
+    what a rolled-back change is about, named as the user wrote them (`daemon.log_driver`)."""
+    if not state:
+        return []
+    try:
+        before = DaemonSpec.from_inputs(state.get("daemon") or {}).to_dict()
+    except DockerMachineError:
+        before = {}
+    after = spec.daemon.to_dict()
+    names = [f"daemon.{key}" for key in sorted(after) if before.get(key) != after[key]]
+    return names + [f for f in ("ca_cert_pem", "server_cert_pem", "address") if state.get(f) != getattr(spec, f)]
 
 
 def not_ours_to_restore(label: str, facts: HostFacts, state: Mapping[str, Any]) -> str | None:
