@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import socket
 from datetime import datetime, timedelta
 
 import dill
@@ -320,9 +321,17 @@ def test_read_returns_state_with_renewal_recomputed(monkeypatch, server):
     assert ServerCertProvider().read(id_, outs).outs == {**outs, "ready_for_renewal": True, "renewal": due}
 
 
-def test_delete_only_forgets(server):
+def test_delete_only_forgets(server, monkeypatch, tmp_path):
+    """Nothing to undo anywhere: no connection is opened and no file is written."""
     _, id_, outs = server
-    assert ServerCertProvider().delete(id_, outs) is None
+
+    def forbidden(*_args, **_kw):
+        raise AssertionError("a certificate's delete must not open a connection")
+
+    monkeypatch.setattr(socket, "socket", forbidden)
+    monkeypatch.chdir(tmp_path)
+    ServerCertProvider().delete(id_, outs)
+    assert list(tmp_path.iterdir()) == []
 
 
 # pickling into the stack

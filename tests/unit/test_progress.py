@@ -62,9 +62,37 @@ def test_no_request_no_message(engine):
     assert engine.logs == []
 
 
+def test_a_warning_stays_in_the_output(engine):
+    def warn() -> None:
+        with progress.to_engine(warning=True) as report:
+            report("left as it is")
+
+    _serve(SimpleNamespace(urn=URN), warn)
+    assert [(log.message, log.severity, log.ephemeral) for log in engine.logs] == [
+        ("left as it is", engine_pb2.WARNING, False)
+    ]
+
+
 def test_an_engine_that_is_gone_is_not_an_error(monkeypatch):
+    """The message is tried, the engine's absence is an RPC error, and that error stays inside."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     monkeypatch.setattr(progress, "engine_address", lambda: ("127.0.0.1", port))
-    _serve(SimpleNamespace(urn=URN), lambda: _report("restarting docker"))
+    failures: list[grpc.StatusCode] = []
+    real_stub = engine_pb2_grpc.EngineStub
+
+    class WatchedStub:
+        def __init__(self, channel):
+            self.stub = real_stub(channel)
+
+        def Log(self, request, timeout):
+            try:
+                return self.stub.Log(request, timeout=timeout)
+            except grpc.RpcError as exc:
+                failures.append(exc.code())
+                raise
+
+    monkeypatch.setattr(engine_pb2_grpc, "EngineStub", WatchedStub)
+    assert _serve(SimpleNamespace(urn=URN), lambda: _report("restarting docker") or "went on") == "went on"
+    assert failures == [grpc.StatusCode.UNAVAILABLE]
