@@ -107,7 +107,19 @@ def test_changed_host_key_is_refused(pulumi_stack, test_hosts):
 def test_fleet_provisions_in_parallel(pulumi_stack, test_hosts, tmp_path):
     hosts = test_hosts(3)
     stack = host_stack(pulumi_stack, [entry(h) for h in hosts])
-    stack.up("--parallel", "8")
+    trace = tmp_path / "trace.jsonl"
+    stack.up("--parallel", "8", env={"PULUMI_DOCKER_MACHINE_TRACE": str(trace)})
+    # The three hosts' SSH work overlapped: each host's span (first command begun to last one ended)
+    # began before any of them had ended.
+    spans: dict[str, list[float]] = {}
+    for line in trace.read_text().splitlines():
+        event = json.loads(line)
+        if event["event"] == "command":
+            begun, ended = event["ended"] - event["seconds"], event["ended"]
+            span = spans.setdefault(event["host"], [begun, ended])
+            span[0], span[1] = min(span[0], begun), max(span[1], ended)
+    assert sorted(spans) == sorted(f"root@{h.address}:22" for h in hosts)
+    assert max(begun for begun, _ in spans.values()) < min(ended for _, ended in spans.values()), spans
     docker = client(stack, tmp_path)
     outs = stack.outputs()
     for h in hosts:

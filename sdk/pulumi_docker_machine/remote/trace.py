@@ -1,7 +1,8 @@
 """Optional trace of remote work, for benchmarks and debugging.
 
 When `PULUMI_DOCKER_MACHINE_TRACE` names a file, every SSH connection and command appends one
-JSON line: {"event", "host", "step", "seconds", "pid", "maxrss_kb"}. Nothing secret is written.
+JSON line: {"event", "host", "step", "seconds", "ended", "pid", "maxrss_kb"} (`ended`: wall-clock time,
+so `ended - seconds` is when it began). Nothing secret is written.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ def record(event: str, host: str, step: str, started: float) -> None:
         "host": host,
         "step": step,
         "seconds": round(time.monotonic() - started, 4),
+        "ended": round(time.time(), 4),
         "pid": os.getpid(),
         "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
     }
