@@ -63,7 +63,8 @@ def assert_nothing_left(sandbox: Sandbox, hosts: list[dict[str, Any]]) -> None:
         assert not re.search(rf"^Host {name}$", sandbox.ssh_config.read_text(), re.M), name
     with sandbox.store.edit() as state:  # the lock keeps concurrent sessions from starting hosts meanwhile
         if state["hosts"]:
-            return  # the shared pieces serve those hosts: only this test's own resources are checked
+            assert_all_accounted_for(sandbox, state)
+            return
         assert nspawn.find_ours(sandbox.hosts_dir) == []
         assert [p for p in all_pids() if cmdline(p)[:1] == ["systemd-nspawn"] and alive(p)] == []
         assert mounts_under(sandbox.state_dir) == []
@@ -73,6 +74,24 @@ def assert_nothing_left(sandbox: Sandbox, hosts: list[dict[str, Any]]) -> None:
         routes = subprocess.run(["ip", "route", "show", "table", "all"], text=True, capture_output=True)
         assert "10.231." not in routes.stdout
         assert not sandbox.hosts_dir.exists() or list(sandbox.hosts_dir.iterdir()) == []
+
+
+def assert_all_accounted_for(sandbox: Sandbox, state: dict[str, Any]) -> None:
+    """With hosts of other tests recorded (called under the state lock): the shared pieces serve them, and
+    every nspawn process, host directory, namespace, veth and repository server belongs to a recorded
+    host or to the sandbox itself. A host is recorded (with its veths) before any of its pieces exist
+    and forgotten after they are gone, so this holds at any instant."""
+    hosts = state["hosts"]
+    dirs = [str(sandbox.hosts_dir / name) for name in hosts]
+    for pid in nspawn.find_ours(sandbox.hosts_dir):
+        assert any(d in arg for arg in cmdline(pid) for d in dirs), f"nspawn {pid}: {cmdline(pid)}"
+    if sandbox.hosts_dir.exists():
+        assert {p.name for p in sandbox.hosts_dir.iterdir()} <= set(hosts)
+    assert set(network.namespaces()) <= {network.netns_name(name) for name in hosts}
+    veths = {v for rec in hosts.values() for v in rec.get("veths", [])}
+    assert {link for link in network.links() if network.VETH_RE.match(link)} <= veths
+    server = (state.get("aptrepos") or {}).get("pid")
+    assert set(aptrepo.find_servers("10.231.0.1")) <= ({server} if server else set())
 
 
 def test_host_boots_with_systemd_as_pid_1(test_hosts):
