@@ -7,19 +7,9 @@ full disk, a second stack), and then asserts what the host must always be: Docke
 either the old or the new configuration, the documented recovery plus one `pulumi up` converging,
 and `pulumi destroy` restoring the recorded original byte for byte with its mode.
 
-Which steps per fault (each a distinct path of the code; docs/reliability.md has the matrix):
-- pulumi killed (whole process group) at `started` and `waiting`: the host's deadline rolls back;
-  on a create, the re-create keeps the recorded original.
-- pulumi killed, provider orphaned (keeps running) at `waiting`: it must not confirm.
-- SSH sessions killed at `started` and `waiting`: the provider reconnects and finishes.
-- link down at `waiting` (lasting): the provider fails, the host rolls back by itself.
-- power cut at `waiting` (unconfirmed): the boot hook restores the old files before docker starts;
-  at `confirmed`: the new configuration stays.
-- dockerd killed at `waiting` (right after its restart): old or new, never none.
-- full /etc/docker (tmpfs): refused at staging, nothing changes.
-- two stacks at once: the second is refused at once, naming the holder.
-- certificates issued an hour ahead of and behind the host's clock: the daemon still accepts them.
-- dpkg's lock held by another package manager run during the install: the install waits for it.
+The faults, the step each is injected at and what it must leave are the rows of
+`fault_matrix.MATRIX` (docs/reliability.md renders them); each test marks its rows with `injected(ROW)`
+where it injects the fault.
 """
 
 from __future__ import annotations
@@ -39,6 +29,7 @@ from typing import Any
 import pytest
 from pulumi_docker_machine.pki import inspection, issue, keys, validity
 
+from .fault_matrix import injected
 from .pulumi_cli import Stack, pulumi_binary
 from .test_docker_host import entry, host_stack, on_host
 from .tls_client import DockerTLS
@@ -140,10 +131,13 @@ def served_labels(host: Any) -> list[str]:
     return json.loads(on_host(host, "timeout 20 docker info --format '{{json .Labels}}'"))
 
 
-def stage_stack(pulumi_stack: Any, host: Any, stage: str, **extra: Any) -> Stack:
-    """A stack for `host` with label `stage=...`, its original daemon.json preset with mode 0640."""
+def stage_stack(pulumi_stack: Any, host: Any, stage: str, project: str = "hosts", **extra: Any) -> Stack:
+    """A stack for `host` with label `stage=...` (of project `project`)."""
     return host_stack(
-        pulumi_stack, [entry(host, confirm_timeout=CONFIRM, **extra)], {"labels": [f"stage={stage}"]}
+        pulumi_stack,
+        [entry(host, confirm_timeout=CONFIRM, **extra)],
+        {"labels": [f"stage={stage}"]},
+        project=project,
     )
 
 
@@ -196,6 +190,7 @@ def test_pulumi_killed_mid_create_then_recreated_keeps_the_original(pulumi_stack
     stack = stage_stack(pulumi_stack, host, "new")
     with held(stack, "waiting", tmp_path) as run:
         run.hit()
+        injected("killed-create")
         run.kill_all()
     status = wait_settled(host)
     assert status["state"] == "rolled-back" and "not confirmed" in status["reason"]
@@ -216,6 +211,7 @@ def test_pulumi_killed_mid_update_rolls_back_by_itself_and_up_converges(pulumi_s
     for step in ("started", "waiting"):
         with held(stack, step, tmp_path) as run:
             run.hit()
+            injected(f"killed-update-{step}")
             run.kill_all()
         Run.recover(stack)
         status = wait_settled(host)
@@ -233,6 +229,7 @@ def test_an_orphaned_provider_does_not_confirm(pulumi_stack, test_hosts, tmp_pat
     stack = old_then_new(pulumi_stack, host)
     with held(stack, "waiting", tmp_path) as run:
         provider = run.hit()
+        injected("orphaned-provider")
         run.kill_pulumi_only()
         assert Path(f"/proc/{provider}").exists()  # orphaned, still running
         run.release()
@@ -240,6 +237,8 @@ def test_an_orphaned_provider_does_not_confirm(pulumi_stack, test_hosts, tmp_pat
     Run.recover(stack)
     assert status["state"] == "rolled-back" and "pulumi stopped" in status["reason"]
     assert "stage=old" in served_labels(host)
+    stack.up()
+    assert "stage=new" in served_labels(host)
 
 
 def test_dropped_ssh_sessions_are_survived_and_a_lasting_outage_rolls_back(
@@ -253,6 +252,7 @@ def test_dropped_ssh_sessions_are_survived_and_a_lasting_outage_rolls_back(
         set_stage(stack, str(n))
         with held(stack, step, tmp_path) as run:
             run.hit()
+            injected(f"ssh-killed-{step}")
             on_host(host, "pkill -KILL -f '^sshd: root@' || true")
             run.release()
             code, out = run.finish()
@@ -265,6 +265,7 @@ def test_dropped_ssh_sessions_are_survived_and_a_lasting_outage_rolls_back(
     set_stage(stack, "never")
     with held(stack, "waiting", tmp_path) as run:
         run.hit()
+        injected("link-down")
         host.kill_network()
         try:
             run.release()
@@ -287,6 +288,7 @@ def test_a_power_cut_before_confirmation_boots_on_the_old_configuration(pulumi_s
     stack = old_then_new(pulumi_stack, host)
     with held(stack, "waiting", tmp_path) as run:
         run.hit()
+        injected("power-cut-waiting")
         host = host.reboot()  # the new files are in place, unconfirmed
         run.release()
         code, out = run.finish()
@@ -300,8 +302,11 @@ def test_a_power_cut_before_confirmation_boots_on_the_old_configuration(pulumi_s
         run.release()
         code, out = run.finish()
     assert code == 0, out
+    injected("power-cut-confirmed")
     host = host.reboot()
     assert_running(host)
+    assert "stage=new" in served_labels(host)
+    stack.up()
     assert "stage=new" in served_labels(host)
     assert_destroy_restores_original(stack, host)
 
@@ -311,6 +316,7 @@ def test_dockerd_killed_right_after_its_restart(pulumi_stack, test_hosts, tmp_pa
     stack = old_then_new(pulumi_stack, host)
     with held(stack, "waiting", tmp_path) as run:
         run.hit()
+        injected("dockerd-killed")
         on_host(host, "kill -KILL $(systemctl show -p MainPID --value docker)")
         run.release()
         run.finish()
@@ -335,6 +341,7 @@ def test_a_full_disk_fails_before_anything_changes(pulumi_stack, test_hosts, tmp
         " && (dd if=/dev/zero of=/etc/docker/filler bs=4k 2>/dev/null; true)",
     )
     set_stage(stack, "new")
+    injected("disk-full")
     failed = stack.up(expect_fail=True)
     assert "disk" in failed.stdout and "nothing was changed" in failed.stdout
     on_host(host, "rm /etc/docker/filler")
@@ -348,14 +355,19 @@ def test_a_full_disk_fails_before_anything_changes(pulumi_stack, test_hosts, tmp
 def test_two_stacks_on_one_host_are_serialized(pulumi_stack, test_hosts, tmp_path):
     host = test_hosts.one()
     first = stage_stack(pulumi_stack, host, "first")
-    second = stage_stack(pulumi_stack, host, "second")
+    second = stage_stack(pulumi_stack, host, "second", project="second")
     with held(first, "waiting", tmp_path) as run:
         run.hit()
+        injected("second-stack")
         refused = second.up(expect_fail=True)
         run.release()
         code, out = run.finish()
     assert "another change is in progress" in refused.stdout and "lock held by pulumi on" in refused.stdout
     assert code == 0, out
+    assert "stage=first" in served_labels(host)
+    # Once the first has finished, the host is still the first stack's: the second is refused again.
+    again = second.up(expect_fail=True)
+    assert "this host is managed by hosts/dev/" in again.stdout, again.stdout[-3000:]
     assert "stage=first" in served_labels(host)
 
 
@@ -383,14 +395,15 @@ pulumi.export("docker_host", host.docker_host)
 """
 
 
-@pytest.mark.parametrize("hours", [1, -1])
-def test_certificates_issued_an_hour_off_the_hosts_clock_work(pulumi_stack, test_hosts, tmp_path, hours):
+@pytest.mark.parametrize(("hours", "row"), [(1, "clock-ahead"), (-1, "clock-behind")])
+def test_certificates_issued_an_hour_off_the_hosts_clock_work(pulumi_stack, test_hosts, tmp_path, hours, row):
     """Certificates issued by a machine whose clock is an hour ahead of or behind the host's.
 
     The issuing code is the product's (validity window with its backdate); only `now` is shifted,
     as on a machine with a wrong clock. The daemon checks client certificates with its own clock.
     """
     host = test_hosts.one()
+    injected(row)
     now = datetime.now(UTC) + timedelta(hours=hours)
     ca_key = keys.generate_private_key(keys.KeyType.ECDSA_P256)
     ca = issue.self_signed_ca(ca_key, issue.subject_name("skewed CA"), validity.validity_window(now, 48))
@@ -439,6 +452,7 @@ def test_install_waits_for_a_dpkg_lock_held_by_another_process(pulumi_stack, tes
     subprocess.run(
         ["dpkg-deb", "--build", str(package), str(host.root_path / "root" / "holder.deb")], check=True
     )
+    injected("dpkg-lock")
     on_host(host, "setsid dpkg -i /root/holder.deb </dev/null >/root/holder.log 2>&1 &")
     deadline = time.monotonic() + 30
     while "pdm-lock-holder" not in on_host(host, "cat /var/log/dpkg.log 2>/dev/null || true"):
