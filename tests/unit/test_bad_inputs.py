@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -602,3 +604,33 @@ def test_odd_values_in_any_field_give_named_errors_never_a_crash(spec, base) -> 
             _, errors = spec.check(Row(spec, base, {path: value}, path).inputs())
             for error in errors:
                 assert isinstance(error, ValidationError) and error.reason
+
+
+_SPAN = re.compile(r"``(.+?)``|`([^`]+)`")
+_FIELD_MESSAGE = re.compile(r"^([a-z_]+(?:\.[\w-]+)*): (.+)$")
+
+
+def troubleshooting_input_messages() -> list[tuple[str, str]]:
+    """(field, message) of each message of an input in troubleshooting's "Other messages" table."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "troubleshooting.md").read_text()
+    table = doc[doc.index("## Other messages") :]
+    inputs = {row.field.split(".")[0] for row in ROWS.values()}
+    found = []
+    for line in table.splitlines():
+        if not line.startswith("| `"):
+            continue
+        for double, single in _SPAN.findall(line.split(" | ")[0]):
+            match = _FIELD_MESSAGE.match(double or single)
+            if match and match.group(1).split(".")[0] in inputs:
+                found.append((match.group(1), match.group(2)))
+    return found
+
+
+def test_the_troubleshooting_table_quotes_refusals_the_table_here_makes() -> None:
+    """Each input's message in docs/troubleshooting.md is one that a row of this table gets."""
+    quoted = troubleshooting_input_messages()
+    assert len(quoted) >= 15
+    for field, message in quoted:
+        pattern = re.escape(field).replace("NAME", r"[^.]+")
+        rows = [r for r in ROWS.values() if not r.accepted and re.fullmatch(pattern, r.field)]
+        assert any(r.fragment in message for r in rows), f"no row refuses {field} with {message!r}"
