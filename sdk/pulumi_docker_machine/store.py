@@ -90,7 +90,10 @@ def load(store: Path, name: str) -> MachineRecord:
     try:
         return MachineRecord.from_dict(json.loads(path.read_text()))
     except FileNotFoundError:
-        raise ValidationError("name", f"no machine {name!r} in {store} (run `pulumi up` first)") from None
+        raise ValidationError(
+            "name",
+            f"no machine {name!r} in {store} (run `pulumi up`, or `pulumi-docker-machine create`, first)",
+        ) from None
 
 
 def names(store: Path) -> list[str]:

@@ -1,40 +1,54 @@
-"""pulumi-docker-machine: env, config, ls, inspect, ip, url and ssh, like Docker Machine."""
+"""pulumi-docker-machine: Docker Machine's commands (create -d generic, env, ls, rm, ...) over Pulumi."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import re
+import socket
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from .. import store
 from ..errors import DockerMachineError, ValidationError
 from ..remote import tlsprobe
 from ..remote.engine_api import EngineAPI, EngineAPIError
 from ..spec.values import split_docker_host
-from . import shellenv
+from . import shellenv, templates
 
 ENV_NAMES = ("DOCKER_TLS_VERIFY", "DOCKER_HOST", "DOCKER_CERT_PATH", "DOCKER_MACHINE_NAME")
 
 
 def _detect_shell() -> str:
-    name = Path(os.environ.get("SHELL", "bash")).name
-    return name if name in shellenv.SHELLS else "bash"
+    """The shell SHELL names (bash when unset); another shell is refused rather than given bash syntax."""
+    name = Path(os.environ.get("SHELL") or "bash").name
+    if name not in shellenv.SHELLS:
+        raise ValidationError(
+            "--shell", f"SHELL is {name!r}, which env does not know: pass one of {', '.join(shellenv.SHELLS)}"
+        )
+    return name
 
 
 def cmd_env(args: argparse.Namespace, root: Path) -> int:
     shell = args.shell or _detect_shell()
+    proxy_name, proxy_value = shellenv.no_proxy_variable(os.environ)
     if args.unset:
+        if args.name or args.first_manager:
+            raise ValidationError("--unset", "takes no machine name: it unsets the variables of any machine")
         variables: dict[str, str | None] = dict.fromkeys(ENV_NAMES)
+        if args.no_proxy:
+            variables[proxy_name] = None
         command = "pulumi-docker-machine env --unset"
     else:
         if args.first_manager:
             args.name = _first_manager(root, args.first_manager, args.timeout)
         record = store.load(root, args.name)
+        _require_running(root, args.name, args.timeout)
         variables = {
             "DOCKER_TLS_VERIFY": "1",
             "DOCKER_HOST": record.docker_host,
@@ -43,10 +57,12 @@ def cmd_env(args: argparse.Namespace, root: Path) -> int:
         }
         if args.no_proxy:
             host = split_docker_host(record.docker_host)[0]
-            variables["NO_PROXY"] = shellenv.with_no_proxy(os.environ.get("NO_PROXY"), host)
+            variables[proxy_name] = shellenv.with_no_proxy(proxy_value, host)
         command = f"pulumi-docker-machine env {args.name}"
         if args.first_manager:
             command = f"pulumi-docker-machine env --first-manager {' '.join(args.first_manager)}"
+    if args.no_proxy:
+        command += " --no-proxy"
     if args.shell:
         command += f" --shell {args.shell}"
     if args.storage_path:
@@ -55,16 +71,24 @@ def cmd_env(args: argparse.Namespace, root: Path) -> int:
     return 0
 
 
-def _swarm_role(root: Path, name: str, timeout: float) -> str:
-    """manager, worker or '' (in no swarm), as the machine's daemon says over TLS."""
+def _engine_info(root: Path, name: str, timeout: float) -> dict[str, Any]:
+    """The machine's daemon's /info, over TLS with the machine's client files."""
     record = store.load(root, name)
     host, port = split_docker_host(record.docker_host)
     ca, cert, key = ((store.machine_dir(root, name) / f).read_text() for f in store.FILES)
-    api = EngineAPI(host, port, ca, cert, key, timeout=timeout)
-    swarm = api.info().get("Swarm") or {}
+    return EngineAPI(host, port, ca, cert, key, timeout=timeout).info()
+
+
+def _role(info: dict[str, Any]) -> str:
+    """manager, worker or '' (in no swarm)."""
+    swarm = info.get("Swarm") or {}
     if swarm.get("LocalNodeState") != "active":
         return ""
     return "manager" if swarm.get("ControlAvailable") else "worker"
+
+
+def _swarm_role(root: Path, name: str, timeout: float) -> str:
+    return _role(_engine_info(root, name, timeout))
 
 
 def _first_manager(root: Path, names: list[str], timeout: float) -> str:
@@ -78,6 +102,18 @@ def _first_manager(root: Path, names: list[str], timeout: float) -> str:
     raise DockerMachineError(f"none of {', '.join(names)} answers as a swarm manager")
 
 
+def _require_running(root: Path, name: str, timeout: float) -> None:
+    """Docker Machine's `env` and `url` exit 1 for a host that is not running; scripts rely on that."""
+    record = store.load(root, name)
+    host, port = split_docker_host(record.docker_host)
+    if _port_answers(host, port, timeout) or _port_answers(record.ssh_host or host, record.ssh_port, timeout):
+        return
+    raise DockerMachineError(
+        f"{name}: the host is not running (neither {record.docker_host} nor its SSH port {record.ssh_port}"
+        f" answered within {timeout:g} s)"
+    )
+
+
 def cmd_config(args: argparse.Namespace, root: Path) -> int:
     record = store.load(root, args.name)
     directory = store.machine_dir(root, args.name)
@@ -88,7 +124,7 @@ def cmd_config(args: argparse.Namespace, root: Path) -> int:
     return 0
 
 
-def _probe(root: Path, name: str, timeout: float) -> dict[str, str]:
+def _probe(root: Path, name: str, timeout: float) -> dict[str, Any]:
     try:
         return _probe_one(root, name, timeout)
     except Exception as exc:  # one unreadable machine must not hide the others
@@ -100,14 +136,15 @@ def _probe(root: Path, name: str, timeout: float) -> dict[str, str]:
             "swarm": "",
             "certs": "",
             "errors": str(exc)[:120],
+            "labels": [],
         }
 
 
-def _probe_one(root: Path, name: str, timeout: float) -> dict[str, str]:
+def _probe_one(root: Path, name: str, timeout: float) -> dict[str, Any]:
     record = store.load(root, name)
     directory = store.machine_dir(root, name)
-    row = {"name": name, "url": record.docker_host, "state": "Running", "docker": "", "swarm": ""}
-    row["errors"] = ""
+    row: dict[str, Any] = {"name": name, "url": record.docker_host, "state": "Running", "docker": ""}
+    row.update(swarm="", errors="", labels=[])
     row["certs"] = _expiry(record.server_cert_not_after, record.cert_not_after)
     try:  # a record written before the stricter DOCKER_HOST parser is one bad row, not a failed `ls`
         host, port = split_docker_host(record.docker_host)
@@ -119,8 +156,9 @@ def _probe_one(root: Path, name: str, timeout: float) -> dict[str, str]:
     except (OSError, tlsprobe.TLSProbeError, ValidationError) as exc:
         row["state"], row["errors"] = "Unreachable", str(exc)[:120]
         return row
-    try:  # the daemon answered: a failed swarm probe leaves the state Running
-        row["swarm"] = _swarm_role(root, name, timeout)
+    try:  # the daemon answered: a failed /info leaves the state Running
+        info = _engine_info(root, name, timeout)
+        row["swarm"], row["labels"] = _role(info), list(info.get("Labels") or [])
     except (OSError, EngineAPIError) as exc:
         row["swarm"], row["errors"] = "?", str(exc)[:120]
     return row
@@ -135,35 +173,141 @@ def _expiry(*moments: str) -> str:
     return f"{soonest:%Y-%m-%d} ({days}d)" if days >= 0 else f"EXPIRED {soonest:%Y-%m-%d}"
 
 
+FILTER_KEYS = ("name", "state", "driver", "label", "swarm")
+LS_FIELDS = {
+    "Name": "NAME",
+    "Active": "ACTIVE",
+    "DriverName": "DRIVER",
+    "State": "STATE",
+    "URL": "URL",
+    "Swarm": "SWARM",
+    "DockerVersion": "DOCKER",
+    "Certs": "CERTS",
+    "Error": "ERRORS",
+}
+
+
+def _filters(given: list[str]) -> dict[str, list[str]]:
+    """`--filter KEY=VALUE` by key: values of one key match any, keys must all match (Docker Machine's)."""
+    found: dict[str, list[str]] = {}
+    for item in given:
+        key, sep, value = item.partition("=")
+        if not sep or key not in FILTER_KEYS:
+            raise ValidationError("--filter", f"unsupported filter {item!r} (keys: {', '.join(FILTER_KEYS)})")
+        found.setdefault(key, []).append(value)
+    return found
+
+
+def _matches(row: dict[str, Any], filters: dict[str, list[str]]) -> bool:
+    checks = {
+        "name": lambda v: re.search(v, row["name"]) is not None,
+        "state": lambda v: v.lower() == row["state"].lower(),
+        "driver": lambda v: v.lower() == "generic",
+        "label": lambda v: v in row["labels"],
+        "swarm": lambda v: v.lower() == row["swarm"],
+    }
+    return all(any(checks[key](value) for value in values) for key, values in filters.items())
+
+
+def _template_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Name": row["name"],
+        "Active": row["active"],
+        "DriverName": "generic",
+        "State": row["state"],
+        "URL": row["url"],
+        "Swarm": row["swarm"],
+        "DockerVersion": row["docker"],
+        "Certs": row["certs"],
+        "Error": row["errors"],
+    }
+
+
 def cmd_ls(args: argparse.Namespace, root: Path) -> int:
     names = store.names(root)
-    with ThreadPoolExecutor(max_workers=max(1, min(16, len(names)))) as pool:
-        rows = list(pool.map(lambda n: _probe(root, n, args.timeout), names))
+    filters = _filters(args.filter or [])
+    try:
+        for value in filters.get("name", []):
+            re.compile(value)
+    except re.error as exc:
+        raise ValidationError(
+            "--filter", f"name={exc.pattern!r} is not a regular expression: {exc}"
+        ) from None
+    if args.quiet and not set(filters) - {"name", "driver"}:  # names alone: nothing to ask the hosts
+        rows: list[dict[str, Any]] = [{"name": n, "state": "", "labels": [], "swarm": ""} for n in names]
+    else:
+        with ThreadPoolExecutor(max_workers=max(1, min(16, len(names)))) as pool:
+            rows = list(pool.map(lambda n: _probe(root, n, args.timeout), names))
+    rows = [row for row in rows if _matches(row, filters)]
+    if args.quiet:
+        for row in rows:
+            print(row["name"])
+        return 0
+    current = os.environ.get("DOCKER_HOST", "")
+    for row in rows:
+        row["active"] = "*" if current and row["url"] == current else "-"
     if args.format == "json":
         print(json.dumps(rows, indent=2))
-        return 0
-    columns = ("name", "url", "state", "docker", "swarm", "certs", "errors")
-    widths = {c: max([len(c)] + [len(r[c]) for r in rows]) for c in columns}
-    print("  ".join(c.upper().ljust(widths[c]) for c in columns).rstrip())
-    for row in rows:
-        print("  ".join(row[c].ljust(widths[c]) for c in columns).rstrip())
+    elif args.format.startswith("table") and args.format != "table":
+        print(templates.table("--format", args.format, [_template_row(r) for r in rows], LS_FIELDS))
+    elif args.format != "table":
+        for row in rows:
+            print(templates.render("--format", args.format, _template_row(row)))
+    else:
+        columns = ("name", "active", "url", "state", "docker", "swarm", "certs", "errors")
+        widths = {c: max([len(c)] + [len(r[c]) for r in rows]) for c in columns}
+        print("  ".join(c.upper().ljust(widths[c]) for c in columns).rstrip())
+        for row in rows:
+            print("  ".join(row[c].ljust(widths[c]) for c in columns).rstrip())
     return 0
 
 
+def inspect_data(root: Path, name: str) -> dict[str, Any]:
+    """The record as `inspect` prints it: ours, plus the fields Docker Machine's templates read."""
+    record = store.load(root, name)
+    directory = store.machine_dir(root, name)
+    data: dict[str, Any] = asdict(record)
+    data["cert_path"] = str(directory)
+    data.update(
+        Name=name,
+        DriverName="generic",
+        Driver={
+            "IPAddress": record.ssh_host,
+            "MachineName": name,
+            "SSHUser": record.ssh_user,
+            "SSHPort": record.ssh_port,
+        },
+        HostOptions={
+            "AuthOptions": {
+                "CertDir": str(directory),
+                "CaCertPath": str(directory / "ca.pem"),
+                "ClientCertPath": str(directory / "cert.pem"),
+                "ClientKeyPath": str(directory / "key.pem"),
+            }
+        },
+    )
+    return data
+
+
 def cmd_inspect(args: argparse.Namespace, root: Path) -> int:
-    data = asdict(store.load(root, args.name))
-    data["cert_path"] = str(store.machine_dir(root, args.name))
-    print(json.dumps(data, indent=2, sort_keys=True))
+    data = inspect_data(root, args.name)
+    if args.format:
+        print(templates.render("--format", args.format, data))
+    else:
+        print(json.dumps(data, indent=2, sort_keys=True))
     return 0
 
 
 def cmd_ip(args: argparse.Namespace, root: Path) -> int:
-    print(split_docker_host(store.load(root, args.name).docker_host)[0])
+    addresses = [split_docker_host(store.load(root, name).docker_host)[0] for name in args.names]
+    print("\n".join(addresses))
     return 0
 
 
 def cmd_url(args: argparse.Namespace, root: Path) -> int:
-    print(store.load(root, args.name).docker_host)
+    record = store.load(root, args.name)
+    _require_running(root, args.name, args.timeout)
+    print(record.docker_host)
     return 0
 
 
@@ -184,6 +328,130 @@ def cmd_ssh(args: argparse.Namespace, root: Path) -> int:
     argv += [f"{record.ssh_user}@{record.ssh_host}", *args.command]
     os.execvp("ssh", argv)
     return 0  # pragma: no cover - exec does not return
+
+
+def cmd_create(args: argparse.Namespace, root: Path) -> int:
+    from . import create_flags  # its checks load the Pulumi SDK: only for this command
+
+    options = create_flags.check(vars(args))
+    if options.name in store.names(root):
+        raise DockerMachineError(f'Host already exists: "{options.name}"')
+    if options.ssh_key and not Path(options.ssh_key).expanduser().is_file():
+        raise ValidationError("--generic-ssh-key", f"{options.ssh_key}: no such file")
+    if not options.ssh_key and not os.environ.get("SSH_AUTH_SOCK"):
+        raise ValidationError("--generic-ssh-key", "is required (or an ssh-agent in SSH_AUTH_SOCK)")
+    from . import machine_stacks  # loads Pulumi: only for the commands that run it
+
+    url = machine_stacks.create(root, options, _say)
+    print(f"Docker is up and running at {url}")
+    hint = f"pulumi-docker-machine env {options.name}"
+    print(f"To see how to connect your Docker Client to this machine, run: {hint}")
+    return 0
+
+
+def _say(line: str) -> None:
+    sys.stdout.write(line if line.endswith("\n") else line + "\n")
+    sys.stdout.flush()
+
+
+def _created_here(root: Path, name: str, verb: str) -> None:
+    """Refuse to change a machine that a user's own program manages (its stack is not ours)."""
+    from . import machine_stacks
+
+    if not machine_stacks.made_by_create(root, name):
+        store.load(root, name)  # a machine that is not in the store at all: say that instead
+        raise DockerMachineError(
+            f"{name} was made by a Pulumi program, not by `create`: {verb} it with `pulumi up` (or"
+            " `pulumi destroy`) in that program's project"
+        )
+
+
+def _confirmed(question: str, assume_yes: bool) -> bool:
+    if assume_yes:
+        return True
+    sys.stdout.write(question)
+    sys.stdout.flush()
+    answer = sys.stdin.readline().strip().lower()
+    return answer in ("y", "yes")
+
+
+def cmd_rm(args: argparse.Namespace, root: Path) -> int:
+    from . import machine_stacks
+
+    for name in args.names:
+        _created_here(root, name, "remove")
+    question = (
+        f"About to remove {', '.join(args.names)}\nWARNING: This action will give the host(s) back as they"
+        " were and delete the local reference.\nAre you sure? (y/n): "
+    )
+    if not _confirmed(question, args.y):
+        print("Aborting")
+        return 1
+    for name in args.names:
+        machine_stacks.remove(root, name, args.force, _say)
+        store.remove(root, name)
+        print(f"Successfully removed {name}")
+    return 0
+
+
+def cmd_provision(args: argparse.Namespace, root: Path) -> int:
+    from . import machine_stacks
+
+    for name in args.names:
+        _created_here(root, name, "provision")
+        machine_stacks.provision(root, name, _say)
+    return 0
+
+
+def cmd_regenerate_certs(args: argparse.Namespace, root: Path) -> int:
+    from . import machine_stacks
+
+    for name in args.names:
+        _created_here(root, name, "regenerate the certificates of")
+    if not _confirmed("Regenerate TLS machine certs?  Warning: this is irreversible. (y/n): ", args.force):
+        return 1
+    for name in args.names:
+        print(f"Regenerating TLS certificates for {name}")
+        machine_stacks.regenerate_certs(root, name, args.client_certs, _say)
+    return 0
+
+
+def _port_answers(host: str, port: int, timeout: float) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def machine_state(root: Path, name: str, timeout: float) -> str:
+    """Running (its Docker answers over TLS), Error (the host answers on SSH, Docker does not) or Stopped
+    (nothing answers). Docker Machine's generic driver said Running as soon as the SSH port answered."""
+    if _probe_one(root, name, timeout)["state"] == "Running":
+        return "Running"
+    record = store.load(root, name)
+    return "Error" if _port_answers(record.ssh_host, record.ssh_port, timeout) else "Stopped"
+
+
+def cmd_status(args: argparse.Namespace, root: Path) -> int:
+    print(machine_state(root, args.name, args.timeout))
+    return 0
+
+
+def cmd_active(args: argparse.Namespace, root: Path) -> int:
+    current = os.environ.get("DOCKER_HOST", "")
+    for name in store.names(root):
+        if current and store.load(root, name).docker_host == current:
+            print(name)
+            return 0
+    raise DockerMachineError("No active host found")
+
+
+def cmd_version(args: argparse.Namespace, root: Path) -> int:
+    from .. import __version__
+
+    print(f"pulumi-docker-machine version {__version__}")
+    return 0
 
 
 def cmd_plugin(args: argparse.Namespace, root: Path) -> int:
@@ -216,21 +484,29 @@ def build_parser() -> argparse.ArgumentParser:
     config.set_defaults(func=cmd_config)
     ls = sub.add_parser("ls", help="list machines with their live state")
     ls.add_argument("--timeout", "-t", type=float, default=5.0, help="seconds per machine (default 5)")
-    ls.add_argument("--format", choices=("table", "json"), default="table")
+    ls.add_argument(
+        "--format", "-f", default="table", help="table (default), json, or a template: '{{.Name}} {{.URL}}'"
+    )
+    ls.add_argument("--quiet", "-q", action="store_true", help="names only")
+    ls.add_argument("--filter", action="append", help="KEY=VALUE: name, state, driver, label, swarm")
     ls.set_defaults(func=cmd_ls)
-    for verb, func, text in (
-        ("inspect", cmd_inspect, "print a machine's record as JSON"),
-        ("ip", cmd_ip, "print a machine's address"),
-        ("url", cmd_url, "print a machine's URL"),
-    ):
-        p = sub.add_parser(verb, help=text)
-        p.add_argument("name")
-        p.set_defaults(func=func)
+    inspect = sub.add_parser("inspect", help="print a machine's record as JSON")
+    inspect.add_argument("name")
+    inspect.add_argument("--format", "-f", help="a template: '{{.Driver.IPAddress}}', '{{json .}}'")
+    inspect.set_defaults(func=cmd_inspect)
+    ip = sub.add_parser("ip", help="print machines' addresses")
+    ip.add_argument("names", nargs="+", metavar="NAME")
+    ip.set_defaults(func=cmd_ip)
+    url = sub.add_parser("url", help="print a machine's URL (exit 1 when its host is not running)")
+    url.add_argument("name")
+    url.add_argument("--timeout", "-t", type=float, default=5.0, help="seconds (default 5)")
+    url.set_defaults(func=cmd_url)
     ssh = sub.add_parser("ssh", help="ssh to a machine, checking its pinned host key")
     ssh.add_argument("name")
     ssh.add_argument("--identity", "-i", help="private key file")
     ssh.add_argument("command", nargs=argparse.REMAINDER)
     ssh.set_defaults(func=cmd_ssh)
+    _add_lifecycle_commands(sub)
     plugin = sub.add_parser(
         "plugin",
         help="write the plugin folder of the docker-machine component package (YAML, TypeScript, ...)",
@@ -238,6 +514,61 @@ def build_parser() -> argparse.ArgumentParser:
     plugin.add_argument("folder", help="where to write it (then name it under `packages:`)")
     plugin.set_defaults(func=cmd_plugin)
     return parser
+
+
+def _add_lifecycle_commands(sub: Any) -> None:
+    """create, rm, provision, regenerate-certs, status, active, version."""
+    create = sub.add_parser(
+        "create", help="make a host a TLS Docker engine (Docker Machine's generic driver)"
+    )
+    create.add_argument("name", metavar="NAME")
+    create.add_argument("--driver", "-d", default="generic", help="only generic")
+    for flag, text in (
+        ("--generic-ip-address", "the host's IP address or DNS name (required)"),
+        ("--generic-ssh-user", "SSH user (default root; others use sudo)"),
+        (
+            "--generic-ssh-key",
+            "path of the SSH private key (default: the agent of SSH_AUTH_SOCK); not copied",
+        ),
+        ("--generic-ssh-port", "SSH port (default 22)"),
+        ("--generic-engine-port", "Docker's TLS port (default 2376)"),
+        ("--engine-storage-driver", "storage driver"),
+        ("--engine-install-url", "install Docker with this script when it is missing (default: packages)"),
+    ):
+        create.add_argument(flag, help=text)
+    for flag, text in (
+        ("--engine-label", "engine label KEY=VALUE"),
+        ("--engine-registry-mirror", "registry mirror URL"),
+        ("--engine-insecure-registry", "insecure registry"),
+        ("--engine-env", "environment of dockerd KEY=VALUE"),
+        ("--engine-opt", "daemon.json setting KEY=VALUE"),
+        ("--tls-san", "extra name or address in the server certificate"),
+    ):
+        create.add_argument(flag, action="append", help=f"{text} (repeatable)")
+    create.set_defaults(func=cmd_create)
+    rm = sub.add_parser("rm", help="give the host back as it was and forget the machine")
+    rm.add_argument("names", nargs="+", metavar="NAME")
+    rm.add_argument("--force", "-f", action="store_true", help="forget it even if the host cannot be reached")
+    rm.add_argument("-y", action="store_true", help="do not ask for confirmation")
+    rm.set_defaults(func=cmd_rm)
+    provision = sub.add_parser(
+        "provision", help="apply the machine's configuration again (pulumi up --refresh)"
+    )
+    provision.add_argument("names", nargs="+", metavar="NAME")
+    provision.set_defaults(func=cmd_provision)
+    regen = sub.add_parser("regenerate-certs", help="issue and deploy new certificates")
+    regen.add_argument("names", nargs="+", metavar="NAME")
+    regen.add_argument("--force", "-f", action="store_true", help="do not ask for confirmation")
+    regen.add_argument("--client-certs", action="store_true", help="also a new CA and client certificate")
+    regen.set_defaults(func=cmd_regenerate_certs)
+    status = sub.add_parser("status", help="Running, Error (Docker does not answer) or Stopped")
+    status.add_argument("name", metavar="NAME")
+    status.add_argument("--timeout", "-t", type=float, default=5.0, help="seconds (default 5)")
+    status.set_defaults(func=cmd_status)
+    active = sub.add_parser("active", help="the machine DOCKER_HOST points at")
+    active.set_defaults(func=cmd_active)
+    version = sub.add_parser("version", help="this tool's version")
+    version.set_defaults(func=cmd_version)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -81,7 +81,9 @@ def changed_inputs(state: Mapping[str, Any] | None, spec: HostSpec) -> list[str]
         before = {}
     after = spec.daemon.to_dict()
     names = [f"daemon.{key}" for key in sorted(after) if before.get(key) != after[key]]
-    return names + [f for f in ("ca_cert_pem", "server_cert_pem", "address") if state.get(f) != getattr(spec, f)]
+    return names + [
+        f for f in ("ca_cert_pem", "server_cert_pem", "address") if state.get(f) != getattr(spec, f)
+    ]
 
 
 def not_ours_to_restore(label: str, facts: HostFacts, state: Mapping[str, Any]) -> str | None:
