@@ -62,9 +62,11 @@ def _answer(conn: ssl.SSLSocket) -> None:
             buf += data
         head, _, buf = buf.partition(b"\r\n\r\n")
         path = head.split()[1].decode()
-        body = (
-            b"OK" if path == "/_ping" else json.dumps({"Version": "20.10.24", "ApiVersion": "1.41"}).encode()
-        )
+        answers = {
+            "/_ping": "OK",
+            "/info": json.dumps({"Labels": ["env=unit"], "Swarm": {"LocalNodeState": "inactive"}}),
+        }
+        body = answers.get(path, json.dumps({"Version": "20.10.24", "ApiVersion": "1.41"})).encode()
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
 
 

@@ -7,6 +7,7 @@ same program again; they hold the SSH key's path, never the key.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -132,6 +133,6 @@ def check(raw: Mapping[str, Any]) -> CreateOptions:
     _, errors = DaemonConfigSpec.check({"settings": options.daemon_settings()})
     if errors:
         error = errors[0]
-        setting = error.field.removeprefix("settings.").split(".")[0]
+        setting = re.split(r"[.\[]", error.field.removeprefix("settings."))[0]
         raise ValidationError(FLAG_OF_SETTING.get(setting, error.field), error.reason)
     return options
