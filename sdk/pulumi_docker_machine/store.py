@@ -19,6 +19,8 @@ from .errors import ValidationError
 from .spec.values import SSH_PORT, SSH_USER, machine_name
 
 FILES = ("ca.pem", "cert.pem", "key.pem")
+SSH_KEY_PATH = "ssh-key-path"
+"""Where `create` was told the SSH key is (its path only: the key is never copied), for `ssh`."""
 
 
 def default_store() -> Path:
@@ -103,9 +105,26 @@ def names(store: Path) -> list[str]:
     return sorted(p.name for p in root.iterdir() if (p / "machine.json").is_file())
 
 
+def docker_machine_records(store: Path) -> dict[str, str]:
+    """Machines a real `docker-machine` made in this store (a `config.json`, no record of ours): their
+    driver by name ("?" when the file cannot be read)."""
+    root = store / "machines"
+    if not root.is_dir():
+        return {}
+    found = {}
+    for path in sorted(root.glob("*/config.json")):
+        if (path.parent / "machine.json").is_file():
+            continue
+        try:
+            found[path.parent.name] = str(json.loads(path.read_text()).get("DriverName") or "?")
+        except (OSError, ValueError, AttributeError):
+            found[path.parent.name] = "?"
+    return found
+
+
 def remove(store: Path, name: str) -> None:
     directory = machine_dir(store, name)
-    for child in ("ca.pem", "cert.pem", "key.pem", "known_hosts", "machine.json"):
+    for child in ("ca.pem", "cert.pem", "key.pem", "known_hosts", "machine.json", SSH_KEY_PATH):
         (directory / child).unlink(missing_ok=True)
     with contextlib.suppress(OSError):  # something else lives there: not ours to delete
         directory.rmdir()

@@ -82,6 +82,12 @@ def test_create_env_status_ls_regenerate_down_host_and_rm(test_hosts: Any, tmp_p
     assert info.returncode == 0, info.stderr
     assert info.stdout.split()[0] == host.name and "env=e2e" in info.stdout
     assert dm(env, "status", "web") == "Running\n"
+    # ssh with the key create was given (its path is remembered, the key is not copied), host key pinned.
+    assert dm(env, "ssh", "web", "hostname") == f"{host.name}\n"
+    assert (store / "machines" / "web" / "ssh-key-path").read_text().strip() == host.key_path
+    assert not [
+        p for p in store.rglob("*") if p.is_file() and "OPENSSH PRIVATE KEY" in p.read_text(errors="ignore")
+    ]
     assert dm(env, "ls", "-q", "--filter", "label=env=e2e") == "web\n"
     assert (
         dm(env, "ls", "--format", "{{.Name}} {{.State}} {{.URL}}")

@@ -142,3 +142,20 @@ def test_inspect_format(machines, tmp_path, capsys) -> None:
 
 def test_version(capsys, tmp_path) -> None:
     assert cli(capsys, tmp_path, "version").startswith("pulumi-docker-machine version ")
+
+
+def test_a_real_docker_machines_records_are_listed_as_such(machines, tmp_path, capsys) -> None:
+    # A store shared with a real docker-machine: its machines are listed (not skipped, not crashing).
+    made = tmp_path / "machines" / "vb1"
+    made.mkdir()
+    (made / "config.json").write_text('{"DriverName": "virtualbox", "Driver": {"IPAddress": "192.0.2.9"}}')
+    (tmp_path / "machines" / "broken").mkdir()
+    (tmp_path / "machines" / "broken" / "config.json").write_text("{not json")
+    assert cli(capsys, tmp_path, "ls", "-q") == "m1\nm2\nbroken\nvb1\n"
+    assert cli(capsys, tmp_path, "ls", "-q", "--filter", "driver=virtualbox") == "vb1\n"
+    rows = {r["name"]: r for r in json.loads(cli(capsys, tmp_path, "ls", "--format", "json", "-t", "1"))}
+    assert (
+        rows["vb1"]["state"] == "Unknown"
+        and "made by docker-machine (driver virtualbox)" in rows["vb1"]["errors"]
+    )
+    assert rows["broken"]["driver"] == "?"

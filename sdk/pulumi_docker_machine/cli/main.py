@@ -128,16 +128,20 @@ def _probe(root: Path, name: str, timeout: float) -> dict[str, Any]:
     try:
         return _probe_one(root, name, timeout)
     except Exception as exc:  # one unreadable machine must not hide the others
-        return {
-            "name": name,
-            "url": "",
-            "state": "Error",
-            "docker": "",
-            "swarm": "",
-            "certs": "",
-            "errors": str(exc)[:120],
-            "labels": [],
-        }
+        return _empty_row(name) | {"state": "Error", "errors": str(exc)[:120]}
+
+
+def _empty_row(name: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "url": "",
+        "state": "",
+        "docker": "",
+        "swarm": "",
+        "certs": "",
+        "errors": "",
+        "labels": [],
+    }
 
 
 def _probe_one(root: Path, name: str, timeout: float) -> dict[str, Any]:
@@ -202,7 +206,7 @@ def _matches(row: dict[str, Any], filters: dict[str, list[str]]) -> bool:
     checks = {
         "name": lambda v: re.search(v, row["name"]) is not None,
         "state": lambda v: v.lower() == row["state"].lower(),
-        "driver": lambda v: v.lower() == "generic",
+        "driver": lambda v: v.lower() == row.get("driver", "generic").lower(),
         "label": lambda v: v in row["labels"],
         "swarm": lambda v: v.lower() == row["swarm"],
     }
@@ -213,7 +217,7 @@ def _template_row(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "Name": row["name"],
         "Active": row["active"],
-        "DriverName": "generic",
+        "DriverName": row.get("driver", "generic"),
         "State": row["state"],
         "URL": row["url"],
         "Swarm": row["swarm"],
@@ -238,6 +242,9 @@ def cmd_ls(args: argparse.Namespace, root: Path) -> int:
     else:
         with ThreadPoolExecutor(max_workers=max(1, min(16, len(names)))) as pool:
             rows = list(pool.map(lambda n: _probe(root, n, args.timeout), names))
+    for name, driver in store.docker_machine_records(root).items():
+        note = f"made by docker-machine (driver {driver}); not managed by pulumi-docker-machine"
+        rows.append(_empty_row(name) | {"state": "Unknown", "driver": driver, "errors": note})
     rows = [row for row in rows if _matches(row, filters)]
     if args.quiet:
         for row in rows:
@@ -323,8 +330,10 @@ def cmd_ssh(args: argparse.Namespace, root: Path) -> int:
         "-p",
         str(record.ssh_port),
     ]
-    if args.identity:
-        argv += ["-i", args.identity]
+    remembered = directory / store.SSH_KEY_PATH
+    identity = args.identity or (remembered.read_text().strip() if remembered.is_file() else None)
+    if identity:
+        argv += ["-i", identity]
     argv += [f"{record.ssh_user}@{record.ssh_host}", *args.command]
     os.execvp("ssh", argv)
     return 0  # pragma: no cover - exec does not return
@@ -343,6 +352,9 @@ def cmd_create(args: argparse.Namespace, root: Path) -> int:
     from . import machine_stacks  # loads Pulumi: only for the commands that run it
 
     url = machine_stacks.create(root, options, _say)
+    if options.ssh_key:
+        key_path = str(Path(options.ssh_key).expanduser().resolve())
+        store.write_atomic(store.machine_dir(root, options.name) / store.SSH_KEY_PATH, key_path + "\n", 0o600)
     print(f"Docker is up and running at {url}")
     hint = f"pulumi-docker-machine env {options.name}"
     print(f"To see how to connect your Docker Client to this machine, run: {hint}")
