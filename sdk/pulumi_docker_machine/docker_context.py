@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -24,8 +26,21 @@ def exists(name: str) -> bool:
     return _run("context", "inspect", name).returncode == 0
 
 
+def _ensure_config_file() -> None:
+    """`$DOCKER_CONFIG/config.json` (`~/.docker/config.json`) as `{}` when there is none: docker-py looks
+    for contexts beside that file only, and the docker CLI writes it only on `docker context use`. A file
+    that exists is never touched."""
+    directory = Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(FileExistsError):
+        fd = os.open(directory / "config.json", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write("{}\n")
+
+
 def upsert(name: str, docker_host: str, cert_dir: Path) -> None:
     """Create or update context `name` pointing at `docker_host` with the certificates in `cert_dir`."""
+    _ensure_config_file()
     endpoint = (
         f"host={docker_host},ca={cert_dir / 'ca.pem'},cert={cert_dir / 'cert.pem'},key={cert_dir / 'key.pem'}"
     )

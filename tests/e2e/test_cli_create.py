@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,20 @@ from .test_docker_host import on_host
 pytestmark = pytest.mark.e2e
 
 ORIGINAL = '{"debug": true}'
+DOCKER_PY = """
+import subprocess, sys
+import docker
+name = sys.argv[1]
+context = docker.ContextAPI.get_context(name)
+assert context is not None, "docker-py does not see the context"
+print(docker.DockerClient(base_url=context.Host, tls=context.TLSConfig).info()["Name"])
+for line in subprocess.run(["pulumi-docker-machine", "env", name, "--shell", "bash"], capture_output=True,
+                           text=True, check=True).stdout.splitlines():
+    if line.startswith("export "):
+        key, _, value = line[len("export "):].partition("=")
+        import os; os.environ[key] = value.strip("'")
+print(docker.from_env().info()["Name"])
+"""
 
 
 def user_env(tmp_path: Path) -> dict[str, str]:
@@ -82,6 +97,14 @@ def test_create_env_status_ls_regenerate_down_host_and_rm(test_hosts: Any, tmp_p
     assert info.returncode == 0, info.stderr
     assert info.stdout.split()[0] == host.name and "env=e2e" in info.stdout
     assert dm(env, "status", "web") == "Running\n"
+    # docker-py: our context resolves, and docker.from_env() connects with what `env` printed. requests'
+    # CA bundle variables override docker-py's CA (docker/docker-py#2433; docs/troubleshooting.md).
+    bundles = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+    py_env = {k: v for k, v in env.items() if k not in bundles}
+    check = subprocess.run(
+        [sys.executable, "-c", DOCKER_PY, "web"], env=py_env, capture_output=True, text=True, timeout=120
+    )
+    assert check.returncode == 0 and check.stdout.split() == [host.name, host.name], check.stderr[-2000:]
     # ssh with the key create was given (its path is remembered, the key is not copied), host key pinned.
     assert dm(env, "ssh", "web", "hostname") == f"{host.name}\n"
     assert (store / "machines" / "web" / "ssh-key-path").read_text().strip() == host.key_path
