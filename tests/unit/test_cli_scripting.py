@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 from pulumi_docker_machine import store
-from pulumi_docker_machine.cli.main import main
+from pulumi_docker_machine.cli.main import main, scp_argv
+from pulumi_docker_machine.errors import ValidationError
 
 from .test_tlsprobe import daemon, pki  # noqa: F401  (pki is a fixture)
 
@@ -159,3 +160,24 @@ def test_a_real_docker_machines_records_are_listed_as_such(machines, tmp_path, c
         and "made by docker-machine (driver virtualbox)" in rows["vb1"]["errors"]
     )
     assert rows["broken"]["driver"] == "?"
+
+
+def test_scp_names_the_machine_and_pins_its_host_key(machines, tmp_path, capsys) -> None:
+    # commands/scp.go: `scp [-r] NAME:PATH LOCAL` (or the other way round); ours checks the pinned key.
+    directory = tmp_path / "machines" / "m1"
+    (directory / "ssh-key-path").write_text("/keys/id_m1\n")
+    argv = scp_argv(tmp_path, ["m1:/etc/hostname", "./here"], True, None)
+    port = str(store.load(tmp_path, "m1").ssh_port)
+    assert argv == [
+        "scp", "-o", "StrictHostKeyChecking=yes", "-o", f"UserKnownHostsFile={directory / 'known_hosts'}",
+        "-P", port, "-i", "/keys/id_m1", "-r", "root@127.0.0.1:/etc/hostname", "./here",
+    ]  # fmt: skip
+    assert scp_argv(tmp_path, ["a.txt", "m1:/tmp/a.txt"], False, "/other")[-4:] == [
+        "-i", "/other", "a.txt", "root@127.0.0.1:/tmp/a.txt",
+    ]  # fmt: skip
+    for paths, said in (
+        (["m1:/a", "m2:/b"], "one machine at a time"),
+        (["a", "b"], "needs one MACHINE:PATH"),
+    ):
+        with pytest.raises(ValidationError, match=said):
+            scp_argv(tmp_path, paths, False, None)

@@ -318,24 +318,44 @@ def cmd_url(args: argparse.Namespace, root: Path) -> int:
     return 0
 
 
+def _ssh_options(root: Path, name: str, identity: str | None, port_flag: str) -> list[str]:
+    """Options that pin the machine's host key and pick its port and key (given, else the one `create`
+    was given, else the agent's)."""
+    record = store.load(root, name)
+    directory = store.machine_dir(root, name)
+    options = ["-o", "StrictHostKeyChecking=yes", "-o", f"UserKnownHostsFile={directory / 'known_hosts'}"]
+    options += [port_flag, str(record.ssh_port)]
+    remembered = directory / store.SSH_KEY_PATH
+    identity = identity or (remembered.read_text().strip() if remembered.is_file() else None)
+    return options + (["-i", identity] if identity else [])
+
+
 def cmd_ssh(args: argparse.Namespace, root: Path) -> int:
     record = store.load(root, args.name)
-    directory = store.machine_dir(root, args.name)
-    argv = [
-        "ssh",
-        "-o",
-        "StrictHostKeyChecking=yes",
-        "-o",
-        f"UserKnownHostsFile={directory / 'known_hosts'}",
-        "-p",
-        str(record.ssh_port),
-    ]
-    remembered = directory / store.SSH_KEY_PATH
-    identity = args.identity or (remembered.read_text().strip() if remembered.is_file() else None)
-    if identity:
-        argv += ["-i", identity]
+    argv = ["ssh", *_ssh_options(root, args.name, args.identity, "-p")]
     argv += [f"{record.ssh_user}@{record.ssh_host}", *args.command]
     os.execvp("ssh", argv)
+    return 0  # pragma: no cover - exec does not return
+
+
+def scp_argv(root: Path, paths: list[str], recursive: bool, identity: str | None) -> list[str]:
+    """`scp` with each `MACHINE:PATH` as `USER@HOST:PATH`; one machine per call (they have their own host
+    key, port and key). A path without a machine name is local, as in Docker Machine."""
+    machines = sorted({p.split(":", 1)[0] for p in paths if ":" in p})
+    if len(machines) > 1:
+        raise ValidationError("scp", f"copies to or from one machine at a time, not {', '.join(machines)}")
+    if not machines:
+        raise ValidationError("scp", "needs one MACHINE:PATH (the other path is local)")
+    name = machines[0]
+    record = store.load(root, name)
+    host = f"[{record.ssh_host}]" if ":" in record.ssh_host else record.ssh_host  # an IPv6 address
+    copied = [f"{record.ssh_user}@{host}:{p.split(':', 1)[1]}" if ":" in p else p for p in paths]
+    return ["scp", *_ssh_options(root, name, identity, "-P"), *(["-r"] if recursive else []), *copied]
+
+
+def cmd_scp(args: argparse.Namespace, root: Path) -> int:
+    argv = scp_argv(root, [args.source, args.destination], args.recursive, args.identity)
+    os.execvp("scp", argv)
     return 0  # pragma: no cover - exec does not return
 
 
@@ -518,6 +538,12 @@ def build_parser() -> argparse.ArgumentParser:
     ssh.add_argument("--identity", "-i", help="private key file")
     ssh.add_argument("command", nargs=argparse.REMAINDER)
     ssh.set_defaults(func=cmd_ssh)
+    scp = sub.add_parser("scp", help="copy files to or from a machine: NAME:PATH, host key checked")
+    scp.add_argument("source")
+    scp.add_argument("destination")
+    scp.add_argument("--recursive", "-r", action="store_true")
+    scp.add_argument("--identity", "-i", help="private key file")
+    scp.set_defaults(func=cmd_scp)
     _add_lifecycle_commands(sub)
     plugin = sub.add_parser(
         "plugin",
