@@ -101,7 +101,8 @@ def test_env_flags_as_docker_machine_has_them(machines, tmp_path, capsys, monkey
     # commands/env.go: -u with a machine name is an error ("Expected no machine name when the -u flag...").
     err = cli(capsys, tmp_path, "env", "-u", "m1", code=1)
     assert err.startswith("error: --unset: takes no machine name")
-    # --no-proxy: lower-case no_proxy is used when that is the one set; the hint keeps the flag.
+    # --no-proxy (commands/env.go findNoProxyFromEnv): a non-empty lower-case no_proxy first, else NO_PROXY;
+    # the hint keeps the flag.
     monkeypatch.setenv("no_proxy", "localhost")
     out = cli(capsys, tmp_path, "env", "m1", "--no-proxy")
     assert "export no_proxy='localhost,127.0.0.1'" in out and "NO_PROXY" not in out
@@ -116,11 +117,15 @@ def test_env_flags_as_docker_machine_has_them(machines, tmp_path, capsys, monkey
 
 
 def test_env_for_tcsh_and_emacs(machines, tmp_path, capsys) -> None:
-    # commands/env_test.go: tcsh `setenv NAME "VALUE";` with the `eval \`...\`` hint; emacs `(setenv ...)`.
+    # commands/env.go: tcsh `setenv NAME "VALUE";`, its hint after `:` (tcsh's no-op; `eval` runs no `#`
+    # comments); emacs `(setenv "NAME" "VALUE")` after `;;`.
     directory = tmp_path / "machines" / "m1"
     tcsh = cli(capsys, tmp_path, "env", "m1", "--shell", "tcsh").splitlines()
     assert tcsh[:2] == ['setenv DOCKER_TLS_VERIFY "1";', f'setenv DOCKER_HOST "{machines["m1"]}";']
-    assert tcsh[-1] == f"# eval `pulumi-docker-machine -s {tmp_path} env m1 --shell tcsh`"
+    assert tcsh[-2:] == [
+        ": Run this command to configure your shell:",
+        f": eval `pulumi-docker-machine -s {tmp_path} env m1 --shell tcsh`",
+    ]
     emacs = cli(capsys, tmp_path, "env", "m1", "--shell", "emacs").splitlines()
     assert emacs[2] == f'(setenv "DOCKER_CERT_PATH" "{directory}")'
     assert emacs[-2] == ";; Run this command to configure your shell:"

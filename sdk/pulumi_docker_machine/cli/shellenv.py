@@ -6,7 +6,8 @@ import re
 from collections.abc import Mapping
 
 SHELLS = ("bash", "zsh", "sh", "fish", "powershell", "cmd", "tcsh", "emacs")
-COMMENT = {"cmd": "REM", "emacs": ";;"}
+COMMENT = {"cmd": "REM", "emacs": ";;", "tcsh": ":"}
+"""What starts the usage hint's lines (tcsh's `eval` runs no `#` comments: `:` is its no-op)."""
 
 
 def _quote_posix(value: str) -> str:
@@ -63,11 +64,11 @@ def usage_hint(shell: str, command: str) -> str:
 
 
 def no_proxy_variable(environ: Mapping[str, str]) -> tuple[str, str | None]:
-    """The proxy exclusion variable in use and its value: NO_PROXY, else no_proxy, else NO_PROXY unset."""
-    for name in ("NO_PROXY", "no_proxy"):
-        if name in environ:
-            return name, environ[name]
-    return "NO_PROXY", None
+    """The proxy exclusion variable in use and its value, as Docker Machine picks it: a non-empty
+    lower-case no_proxy, else NO_PROXY (also when neither is set)."""
+    if environ.get("no_proxy"):
+        return "no_proxy", environ["no_proxy"]
+    return "NO_PROXY", environ.get("NO_PROXY")
 
 
 def with_no_proxy(current: str | None, host: str) -> str:
