@@ -196,6 +196,7 @@ def _filters(given: list[str]) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for item in given:
         key, sep, value = item.partition("=")
+        key = key.lower()
         if not sep or key not in FILTER_KEYS:
             raise ValidationError("--filter", f"unsupported filter {item!r} (keys: {', '.join(FILTER_KEYS)})")
         found.setdefault(key, []).append(value)
