@@ -111,6 +111,12 @@ def test_create_env_status_ls_regenerate_down_host_and_rm(test_hosts: Any, tmp_p
     assert not [
         p for p in store.rglob("*") if p.is_file() and "OPENSSH PRIVATE KEY" in p.read_text(errors="ignore")
     ]
+    dm(env, "scp", "web:/etc/hostname", str(tmp_path / "hostname"))
+    assert (tmp_path / "hostname").read_text().strip() == host.name
+    # provision: what was changed on the host by hand is put back (an up with refresh).
+    on_host(host, "rm /etc/docker/ca.pem")
+    dm(env, "provision", "web")
+    assert on_host(host, "test -f /etc/docker/ca.pem && echo back") == "back"
     assert dm(env, "ls", "-q", "--filter", "label=env=e2e") == "web\n"
     assert (
         dm(env, "ls", "--format", "{{.Name}} {{.State}} {{.URL}}")
