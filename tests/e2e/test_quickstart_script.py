@@ -5,6 +5,7 @@ temporary directory."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -38,7 +39,8 @@ def test_quickstart_brings_up_a_tls_engine_and_down_gives_it_back(sandbox, tmp_p
         said = first.stdout + first.stderr
         assert first.returncode == 0, said[-4000:]
         assert "+ 7 created" in said and "Done." in said
-        assert "quickstart  tcp://" in said and "Running" in said  # `pulumi-docker-machine ls`
+        listed = re.search(r"^quickstart +[-*] +tcp://\S+ +Running", said, re.M)  # `pulumi-docker-machine ls`
+        assert listed, said[-3000:]
         again = _script(env=env)
         assert again.returncode == 0 and "7 unchanged" in again.stdout + again.stderr
     finally:
