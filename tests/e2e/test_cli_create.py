@@ -117,6 +117,11 @@ def test_create_env_status_ls_regenerate_down_host_and_rm(test_hosts: Any, tmp_p
     on_host(host, "rm /etc/docker/ca.pem")
     dm(env, "provision", "web")
     assert on_host(host, "test -f /etc/docker/ca.pem && echo back") == "back"
+    # Docker stopped on a running host: status says Error (SSH answers, Docker not); provision starts it.
+    on_host(host, "systemctl stop docker.socket docker.service")
+    assert dm(env, "status", "web", "-t", "2") == "Error\n"
+    dm(env, "provision", "web")
+    assert dm(env, "status", "web") == "Running\n"
     assert dm(env, "ls", "-q", "--filter", "label=env=e2e") == "web\n"
     assert (
         dm(env, "ls", "--format", "{{.Name}} {{.State}} {{.URL}}")

@@ -76,9 +76,10 @@ def test_quickstart_context_env_ls_and_destroy(pulumi_stack, test_hosts, tmp_pat
     )
     assert by_env.returncode == 0, by_env.stderr
     assert by_env.stdout.strip() == "linux"
-    flags = cli(stack, "config", "qs").stdout.strip()
-    by_flags = run(stack, "bash", "-c", f"docker {flags} info --format '{{{{.Name}}}}'")
-    assert by_flags.returncode == 0, by_flags.stderr
+    flags = cli(stack, "config", "qs").stdout.splitlines()  # one flag per line, as Docker Machine's
+    assert flags[0] == "--tlsverify" and flags[-1] == f"-H=tcp://{host.address}:2376"
+    by_flags = run(stack, "bash", "-c", "docker $(pulumi-docker-machine config qs) info --format '{{.Name}}'")
+    assert by_flags.returncode == 0 and by_flags.stdout.strip() == host.name, by_flags.stderr
 
     listed = json.loads(cli(stack, "ls", "--format", "json").stdout)
     assert [(m["name"], m["state"]) for m in listed] == [("qs", "Running")]

@@ -115,12 +115,14 @@ def _require_running(root: Path, name: str, timeout: float) -> None:
 
 
 def cmd_config(args: argparse.Namespace, root: Path) -> int:
+    """One flag per line, as docker/machine's config.go prints them (`docker $(... config NAME) ps`)."""
     record = store.load(root, args.name)
+    _require_running(root, args.name, args.timeout)
     directory = store.machine_dir(root, args.name)
-    print(
-        f'--tlsverify --tlscacert="{directory / "ca.pem"}" --tlscert="{directory / "cert.pem"}"'
-        f' --tlskey="{directory / "key.pem"}" -H={record.docker_host}'
-    )
+    print("--tlsverify")
+    for flag, name in (("--tlscacert", "ca.pem"), ("--tlscert", "cert.pem"), ("--tlskey", "key.pem")):
+        print(f'{flag}="{directory / name}"')
+    print(f"-H={record.docker_host}")
     return 0
 
 
@@ -514,6 +516,7 @@ def build_parser() -> argparse.ArgumentParser:
     env.set_defaults(func=cmd_env)
     config = sub.add_parser("config", help="print the docker flags for a machine")
     config.add_argument("name")
+    config.add_argument("--timeout", "-t", type=float, default=5.0, help="seconds (default 5)")
     config.set_defaults(func=cmd_config)
     ls = sub.add_parser("ls", help="list machines with their live state")
     ls.add_argument("--timeout", "-t", type=float, default=5.0, help="seconds per machine (default 5)")
