@@ -240,3 +240,26 @@ def test_every_key_type_is_accepted_by_a_real_daemon(pulumi_stack, test_hosts, t
         )
         # The daemon signs the handshake with the server key it was given (RSA shows as RSA-PSS).
         assert f"signature type: {key_type.split('-')[0]}" in served.stderr.lower(), served.stderr
+
+
+def test_destroy_gives_back_the_tls_files_the_host_had(pulumi_stack, test_hosts, tmp_path):
+    """Files a Docker Machine (or anyone) left in /etc/docker: ours while managed, theirs again after."""
+    host = test_hosts.one()
+    own = {
+        "ca.pem": ("their CA", "644"),
+        "server.pem": ("their cert", "644"),
+        "server-key.pem": ("their key", "600"),
+    }
+    for name, (text, mode) in own.items():
+        on_host(host, f"printf '%s\\n' '{text}' > /etc/docker/{name} && chmod {mode} /etc/docker/{name}")
+    stack = host_stack(pulumi_stack, [entry(host)])
+    stack.up()
+    url = stack.outputs()[entry(host)["name"]]["docker_host"]
+    assert client(stack, tmp_path).text(url, "info", "--format", "{{.Name}}") == host.name
+    assert "BEGIN CERTIFICATE" in on_host(host, "cat /etc/docker/ca.pem")
+    stack.destroy()
+    for name, (text, mode) in own.items():
+        assert on_host(host, f"cat /etc/docker/{name}") == text
+        assert on_host(host, f"stat -c %a /etc/docker/{name}") == mode
+    assert on_host(host, "ls /var/lib/pulumi-docker-machine 2>/dev/null | wc -l") == "0"
+    assert on_host(host, "systemctl is-active docker") == "active"

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 from pulumi_docker_machine.daemon import paths
-from pulumi_docker_machine.daemon.transaction import OriginalSource, Status, Transaction
+from pulumi_docker_machine.daemon.transaction import OriginalSource, Status, Transaction, kept_copy
 from pulumi_docker_machine.errors import ConnectError, HostBusyError
 from pulumi_docker_machine.remote import tlsprobe
 from pulumi_docker_machine.remote.facts import HostFacts, Original
@@ -47,6 +47,8 @@ class FakeHost:
     can_validate: bool = False
     original: Original | None = None
     owner: str | None = None
+    kept: dict[str, str] = field(default_factory=dict)
+    """Contents of the recorded copies of the host's own TLS files."""
     recover_hook: bool = False
     lock_owner: str | None = None
     pending: tuple[Transaction, dict[str, File | None], set[str]] | None = None
@@ -106,9 +108,12 @@ class FakeHost:
         self._cut("setup")
         self.owner = owner or self.owner
         if original is not None and self.original is None:
+            kept: tuple[tuple[str, int], ...] = ()
             if original.from_host:
                 current = self.files.get(paths.DAEMON_JSON)
                 content, mode = (current[0], current[1]) if current else (None, 0o644)
+                kept = tuple((p, self.files[p][1]) for p in paths.TLS_FILES if p in self.files)
+                self.kept = {p: self.files[p][0] for p, _ in kept}
             else:
                 content, mode = original.content, 0o644
             self.original = Original(
@@ -117,6 +122,7 @@ class FakeHost:
                 had_docker=self.has_docker,
                 had_dropin_dir=paths.DROPIN_DIR in self.dirs,
                 source=original.why,
+                kept=kept,
             )
         self.recover_hook = init_system == "systemd"
 
@@ -192,6 +198,7 @@ class FakeHost:
     def forget(self) -> None:
         self.calls.append("forget")
         self.original, self.owner, self.recover_hook, self.last = None, None, False, None
+        self.kept = {}
 
     def tls_stream(self, address: str, port: int, bind_address: str, timeout: float) -> tlsprobe.Stream:
         raise AssertionError("the unit tier checks TLS with fake_tls_check")
@@ -207,7 +214,9 @@ class FakeHost:
         files = dict(self.files)
         for entry in txn.entries:
             if entry.action == "write":
-                if entry.source is not None:
+                if entry.source == kept_copy(entry.path):
+                    files[entry.path] = (self.kept[entry.path], entry.mode)
+                elif entry.source is not None:
                     assert self.original is not None and self.original.daemon_json is not None
                     files[entry.path] = (self.original.daemon_json, entry.mode)
                 else:

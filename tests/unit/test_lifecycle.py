@@ -338,3 +338,17 @@ def test_a_rollback_names_the_inputs_the_change_altered() -> None:
     with pytest.raises(ChangeNotAppliedError) as first:  # a create: nothing to compare with
         apply(host_with_own_json(), daemon=bad)
     assert "inputs this change altered" not in str(first.value)
+
+
+def test_destroy_gives_back_the_tls_files_the_host_had_of_its_own() -> None:
+    """A host that a Docker Machine provisioned has its CA, certificate and key in /etc/docker already."""
+    own = {
+        paths.CA_CERT: ("their CA\n", 0o644),
+        paths.SERVER_CERT: ("their cert\n", 0o644),
+        paths.SERVER_KEY: ("their key\n", 0o600),
+    }
+    host = FakeHost(files={paths.DAEMON_JSON: (ORIGINAL_JSON, 0o640), **own})
+    state = apply(host)
+    assert host.files[paths.SERVER_KEY] == (SERVER[1], 0o600)  # ours while managed
+    lifecycle.restore(host, spec(), state, uninstall=False)
+    assert host.files == {paths.DAEMON_JSON: (ORIGINAL_JSON, 0o640), **own}

@@ -20,6 +20,7 @@ import pytest
 from pulumi_docker_machine.daemon import paths, transaction
 from pulumi_docker_machine.daemon.transaction import Entry, OriginalSource, Transaction
 from pulumi_docker_machine.remote import facts
+from pulumi_docker_machine.remote.facts import Original, _parse_original
 
 pytestmark = pytest.mark.unit
 
@@ -86,6 +87,13 @@ class Root:
     @property
     def restart_count(self) -> int:
         return len(self.restarts.read_text().split()) if self.restarts.exists() else 0
+
+
+def parse_probe_record(record: Path) -> Original:
+    """The record as the probe reads it (its `original` section)."""
+    original = _parse_original(record.read_text())
+    assert original is not None
+    return original
 
 
 @pytest.fixture
@@ -369,3 +377,32 @@ def test_probe_tells_openrc_by_its_running_runlevel_not_by_its_tools(
         root.path("/run/openrc/softlevel").parent.mkdir(parents=True)
         root.path("/run/openrc/softlevel").write_text("default")
     assert facts.parse(root.run(facts.PROBE_SCRIPT).stdout).init_system == expected
+
+
+def test_tls_files_the_host_had_are_kept_and_put_back_with_their_modes(root: Root) -> None:
+    """Docker Machine left its TLS files in /etc/docker: recorded at first touch, restored at destroy."""
+    own = {paths.CA_CERT: ("their CA\n", 0o644), paths.SERVER_KEY: ("their key\n", 0o400)}
+    for path, (text, mode) in own.items():
+        root.path(path).write_text(text)
+        root.path(path).chmod(mode)
+    assert root.run(transaction.setup_script(OriginalSource(from_host=True), "systemd")).returncode == 0
+    probed = parse_probe_record(root.path(paths.ORIGINAL_DIR) / "record")
+    assert probed.kept == ((paths.CA_CERT, 0o644), (paths.SERVER_KEY, 0o400))  # server.pem was not there
+    for path in own:
+        root.path(path).write_text("ours\n")
+    writes = [Entry("write", path, mode, source=transaction.kept_copy(path)) for path, mode in probed.kept]
+    entries = (*writes, Entry("delete", paths.SERVER_CERT))
+    back = Transaction("9-kept", entries, True, False, 0, "", None, "t")
+    root.run(transaction.begin_script(back, "systemd"))
+    assert root.wait(back.id).state == "confirmed"
+    for path, (text, mode) in own.items():
+        assert root.path(path).read_text() == text and root.path(path).stat().st_mode & 0o777 == mode
+    assert not root.path(paths.SERVER_CERT).exists()
+
+
+def test_tls_files_are_not_kept_when_they_are_ours_already(root: Root) -> None:
+    """A host configured by an older version (original from the state): its TLS files are ours."""
+    root.path(paths.CA_CERT).write_text("ours\n")
+    source = OriginalSource(from_host=False, content=None, why="state")
+    assert root.run(transaction.setup_script(source, "systemd")).returncode == 0
+    assert parse_probe_record(root.path(paths.ORIGINAL_DIR) / "record").kept == ()

@@ -10,7 +10,8 @@ DROPIN = f"{DROPIN_DIR}/10-pulumi-docker-machine.conf"
 INIT_DEFAULTS = "/etc/default/docker"
 """What Debian's /etc/init.d/docker sources (DOCKER_OPTS) on hosts without systemd."""
 
-MANAGED = (CA_CERT, SERVER_CERT, SERVER_KEY, DAEMON_JSON, DROPIN)
+TLS_FILES = (CA_CERT, SERVER_CERT, SERVER_KEY)
+MANAGED = (*TLS_FILES, DAEMON_JSON, DROPIN)
 """The files a DockerHost writes and compares with the host."""
 
 STATE_DIR = "/var/lib/pulumi-docker-machine"

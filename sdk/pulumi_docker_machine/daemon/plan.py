@@ -20,7 +20,7 @@ from ..spec.daemon import OWNED_KEYS, DaemonSpec
 from ..spec.host import HostSpec
 from ..spec.values import SSH_PORT, SSH_USER
 from . import paths, render
-from .transaction import Entry, OriginalSource, Status, file_entries, sha256
+from .transaction import Entry, OriginalSource, Status, file_entries, kept_copy, sha256
 
 LOCAL_SOCKET = "unix:///var/run/docker.sock"
 
@@ -148,7 +148,8 @@ def plan_apply(spec: HostSpec, facts: HostFacts) -> ApplyPlan:
 
 
 def plan_restore(facts: HostFacts, state: Mapping[str, Any] | None) -> tuple[Entry, ...]:
-    """Give the host back: its original daemon.json (byte for byte, with its mode), none of our files."""
+    """Give the host back: its original daemon.json and the TLS files it had (byte for byte, with their
+    modes), none of our files."""
     entries: list[Entry] = []
     original = facts.original
     if original is not None:
@@ -165,7 +166,13 @@ def plan_restore(facts: HostFacts, state: Mapping[str, Any] | None) -> tuple[Ent
             if base
             else Entry("delete", paths.DAEMON_JSON)
         )
-    entries += [Entry("delete", p) for p in (paths.CA_CERT, paths.SERVER_CERT, paths.SERVER_KEY)]
+    kept = dict(original.kept) if original is not None else {}
+    for path in paths.TLS_FILES:  # the host's own TLS files come back; ours go
+        entries.append(
+            Entry("write", path, kept[path], source=kept_copy(path))
+            if path in kept
+            else Entry("delete", path)
+        )
     if facts.init_system != "systemd":
         return tuple(entries)
     entries.append(Entry("delete", paths.DROPIN))

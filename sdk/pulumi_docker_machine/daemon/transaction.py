@@ -611,6 +611,15 @@ def _recovery_hook(init_system: str) -> list[str]:
     return []
 
 
+KEPT_DIR = "kept"
+"""Beside the recorded daemon.json: copies of the TLS files the host had before us."""
+
+
+def kept_copy(path: str) -> str:
+    """Where the recorded copy of the host's own `path` (one of `paths.TLS_FILES`) is kept."""
+    return f"{paths.ORIGINAL_DIR}/{KEPT_DIR}/{path.rsplit('/', 1)[1]}"
+
+
 @dataclass(frozen=True)
 class OriginalSource:
     """Where the recorded original daemon.json comes from: the host's file as it is, or given content."""
@@ -656,6 +665,16 @@ def setup_script(original: OriginalSource | None, init_system: str, owner: str =
                 f"  if [ -f {_q(paths.DAEMON_JSON)} ]; then cp -a {_q(paths.DAEMON_JSON)} {_q(copy)}"
                 " || fail 'could not copy daemon.json'; fi"
             )
+            # TLS files the host had of its own (e.g. Docker Machine's): kept, to be put back at destroy.
+            lines.append(f"  mkdir {_q(new + '/' + KEPT_DIR)} || fail 'could not create the kept folder'")
+            for path in paths.TLS_FILES:
+                name = path.rsplit("/", 1)[1]
+                kept = f"{new}/{KEPT_DIR}/{name}"
+                lines.append(
+                    f"  if [ -f {_q(path)} ]; then {{ cp -a {_q(path)} {_q(kept)} &&"
+                    f' echo "kept=$(stat -c %a {_q(path)}) {name}" >> {_q(new + "/record.tmp")}; }}'
+                    f" || fail {_q(f'could not keep {path}')}; fi"
+                )
         elif original.content is not None:
             lines.append(
                 f"  {{ printf %s {_q(_b64(original.content))} | base64 -d > {_q(copy)}"

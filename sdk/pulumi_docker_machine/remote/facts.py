@@ -89,6 +89,8 @@ class Original:
     had_dropin_dir: bool = False
     recorded: int = 0
     source: str = "host"
+    kept: tuple[tuple[str, int], ...] = ()
+    """TLS files the host had of its own at first touch, with their modes (copies in the record)."""
 
 
 @dataclass(frozen=True)
@@ -184,9 +186,16 @@ def parse(text: str) -> HostFacts:
 
 
 def _parse_original(text: str) -> Original | None:
-    fields = dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
-    if not fields:
+    pairs = [line.split("=", 1) for line in text.splitlines() if "=" in line]
+    fields = dict(pair for pair in pairs if pair[0] != "kept")
+    if not pairs:
         return None
+    kept = []
+    by_name = {path.rsplit("/", 1)[1]: path for path in paths.TLS_FILES}
+    for key, value in pairs:
+        mode, _, name = value.partition(" ")  # `kept=MODE NAME`: NAME in /etc/docker
+        if key == "kept" and mode.isdigit() and name in by_name:
+            kept.append((by_name[name], int(mode, 8)))
     content = fields.get("content")
     mode = fields.get("mode", "644")
     recorded = fields.get("recorded", "0")
@@ -197,6 +206,7 @@ def _parse_original(text: str) -> Original | None:
         had_dropin_dir=fields.get("dropin_dir") == "present",
         recorded=int(recorded) if recorded.isdigit() else 0,
         source=fields.get("source", "host"),
+        kept=tuple(kept),
     )
 
 
