@@ -82,7 +82,7 @@ def apply(
     facts = _settled(host, spec, progress)
     faultpoints.pause("probed")
     new_owner = plan.owner_to_record(spec, facts, state)
-    source = plan.original_source(facts, state)
+    source = plan.original_source(facts, state, spec.take_over_dropins)
     if source is not None or new_owner or (facts.init_system in SUPPORTED_INITS and not facts.recover_hook):
         if new_owner and facts.owner and facts.owner != (state or {}).get("managed_by"):
             progress(f"adopting the host (adopt=true): it was managed by {facts.owner}")

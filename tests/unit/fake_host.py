@@ -96,6 +96,11 @@ class FakeHost:
             can_validate=self.can_validate,
             addresses=("10.0.0.5",),
             has_dropin_dir=paths.DROPIN_DIR in self.dirs,
+            foreign_exec_start=tuple(
+                p
+                for p, (text, _) in sorted(self.files.items())
+                if p.startswith(paths.DROPIN_DIR + "/") and p != paths.DROPIN and "ExecStart=" in text
+            ),
             original=self.original,
             owner=self.owner,
             lock_owner=self.lock_owner,
@@ -112,7 +117,8 @@ class FakeHost:
             if original.from_host:
                 current = self.files.get(paths.DAEMON_JSON)
                 content, mode = (current[0], current[1]) if current else (None, 0o644)
-                kept = tuple((p, self.files[p][1]) for p in paths.TLS_FILES if p in self.files)
+                dropins = [f"{paths.DROPIN_DIR}/{name}" for name in original.dropins]
+                kept = tuple((p, self.files[p][1]) for p in (*paths.TLS_FILES, *dropins) if p in self.files)
                 self.kept = {p: self.files[p][0] for p, _ in kept}
             else:
                 content, mode = original.content, 0o644

@@ -13,6 +13,7 @@ from pulumi_docker_machine.errors import (
     DockerMachineError,
     HostBusyError,
     HostOwnedError,
+    ValidationError,
 )
 from pulumi_docker_machine.pki.issue import LeafUsage
 from pulumi_docker_machine.spec.host import HostSpec
@@ -352,3 +353,43 @@ def test_destroy_gives_back_the_tls_files_the_host_had_of_its_own() -> None:
     assert host.files[paths.SERVER_KEY] == (SERVER[1], 0o600)  # ours while managed
     lifecycle.restore(host, spec(), state, uninstall=False)
     assert host.files == {paths.DAEMON_JSON: (ORIGINAL_JSON, 0o640), **own}
+
+
+MACHINE_DROPIN = f"{paths.DROPIN_DIR}/10-machine.conf"
+
+
+def docker_machine_host() -> FakeHost:
+    """A host as Docker Machine left it: its drop-in (ExecStart with -H and --tls flags) and TLS files."""
+    return FakeHost(
+        files={
+            MACHINE_DROPIN: (
+                "[Service]\nExecStart=\nExecStart=/usr/sbin/dockerd -H tcp://0.0.0.0:2376\n",
+                0o644,
+            ),
+            paths.CA_CERT: ("their CA\n", 0o644),
+            paths.SERVER_CERT: ("their cert\n", 0o644),
+            paths.SERVER_KEY: ("their key\n", 0o600),
+        },
+        dirs={paths.DOCKER_DIR, paths.DROPIN_DIR},
+    )
+
+
+def test_a_foreign_dropin_is_refused_unless_taken_over_and_then_put_back_at_destroy() -> None:
+    host = docker_machine_host()
+    before = dict(host.files)
+    with pytest.raises(DockerMachineError, match="or name them in take_over_dropins"):
+        apply(host)
+    host = docker_machine_host()
+    state = apply(host, take_over_dropins=["10-machine.conf"])
+    assert MACHINE_DROPIN not in host.files and paths.DROPIN in host.files and host.running
+    assert lifecycle.observe(host, state)["drift"] == {}  # type: ignore[arg-type]
+    lifecycle.restore(host, spec(), state, uninstall=False)
+    assert host.files == before and paths.DROPIN_DIR in host.dirs
+
+
+def test_a_dropin_named_after_the_first_up_is_refused_as_it_could_not_be_put_back() -> None:
+    host = FakeHost()
+    state = apply(host)
+    host.files[MACHINE_DROPIN] = ("[Service]\nExecStart=\nExecStart=/usr/sbin/dockerd\n", 0o644)
+    with pytest.raises(ValidationError, match=r"take_over_dropins: .*was not on the host when it was first"):
+        apply(host, state, take_over_dropins=["10-machine.conf"])

@@ -39,12 +39,15 @@ class ApplyPlan:
         return {path: sha256(content) for path, (content, _) in sorted(self.files.items())}
 
 
-def original_source(facts: HostFacts, state: Mapping[str, Any] | None) -> OriginalSource | None:
+def original_source(
+    facts: HostFacts, state: Mapping[str, Any] | None, take_over: Sequence[str] = ()
+) -> OriginalSource | None:
     """How to record the host's original on first touch; None when the host already has a record.
 
     The record is the host's own daemon.json as it is, except when our own files are already there
     with no record (a host configured by an older version of this package): then the original comes
-    from the stack's state when it has one, else from the host's file with our keys taken out.
+    from the stack's state when it has one, else from the host's file with our keys taken out. The
+    drop-ins to `take_over` that the host has are kept with the host's own original.
     """
     if facts.original is not None:
         return None
@@ -52,7 +55,8 @@ def original_source(facts: HostFacts, state: Mapping[str, Any] | None) -> Origin
         return OriginalSource(from_host=False, content=state["base_daemon_json"], why="state")
     if facts.sha256.get(paths.DROPIN):
         return OriginalSource(from_host=False, content=_without_our_keys(facts.daemon_json), why="stripped")
-    return OriginalSource(from_host=True)
+    present = {path.rsplit("/", 1)[1] for path in facts.foreign_exec_start}
+    return OriginalSource(from_host=True, dropins=tuple(d for d in take_over if d in present))
 
 
 def owner_to_record(spec: HostSpec, facts: HostFacts, state: Mapping[str, Any] | None) -> str | None:
@@ -139,12 +143,13 @@ def plan_apply(spec: HostSpec, facts: HostFacts) -> ApplyPlan:
     _check_storage_driver(spec, facts)
     files = desired_files(spec, facts)
     changed = {p: f for p, f in files.items() if facts.sha256.get(p) != sha256(f[0])}
-    restart = bool(changed) or facts.active != "active"
+    removed = tuple(Entry("delete", path) for path in _taken_over(spec, facts))
+    restart = bool(changed or removed) or facts.active != "active"
     dirs: tuple[Entry, ...] = ()
     if changed:
         dirs = (Entry("dir", paths.DOCKER_DIR),)
         dirs += (Entry("dir", paths.DROPIN_DIR),) if paths.DROPIN in files else ()
-    return ApplyPlan(files, tuple(sorted(changed)), restart, dirs + file_entries(changed))
+    return ApplyPlan(files, tuple(sorted(changed)), restart, dirs + file_entries(changed) + removed)
 
 
 def plan_restore(facts: HostFacts, state: Mapping[str, Any] | None) -> tuple[Entry, ...]:
@@ -173,6 +178,9 @@ def plan_restore(facts: HostFacts, state: Mapping[str, Any] | None) -> tuple[Ent
             if path in kept
             else Entry("delete", path)
         )
+    for path, mode in kept.items():  # drop-ins taken over come back
+        if path.startswith(paths.DROPIN_DIR + "/"):
+            entries.append(Entry("write", path, mode, source=kept_copy(path)))
     if facts.init_system != "systemd":
         return tuple(entries)
     entries.append(Entry("delete", paths.DROPIN))
@@ -235,12 +243,27 @@ def _parse_base(text: str | None, spec: HostSpec) -> dict[str, Any] | None:
     return data
 
 
+def _taken_over(spec: HostSpec, facts: HostFacts) -> list[str]:
+    """The foreign drop-ins on the host that the spec takes over (removed here, put back at destroy)."""
+    return [p for p in facts.foreign_exec_start if p.rsplit("/", 1)[1] in spec.take_over_dropins]
+
+
 def _check_foreign_dropins(spec: HostSpec, facts: HostFacts) -> None:
-    if facts.foreign_exec_start:
+    taken = _taken_over(spec, facts)
+    others = [p for p in facts.foreign_exec_start if p not in taken]
+    if others:
         raise DockerMachineError(
-            f"{spec.connection.label}: drop-in(s) {', '.join(facts.foreign_exec_start)} also set"
-            " ExecStart for docker.service and would conflict with ours; remove them or merge their"
-            " flags into DaemonConfig; nothing was changed"
+            f"{spec.connection.label}: drop-in(s) {', '.join(others)} also set"
+            " ExecStart for docker.service and would conflict with ours; remove them, merge their"
+            " flags into DaemonConfig, or name them in take_over_dropins; nothing was changed"
+        )
+    kept = {path for path, _ in (facts.original.kept if facts.original else ())}
+    unkept = [p for p in taken if p not in kept]
+    if unkept:
+        raise ValidationError(
+            "take_over_dropins",
+            f"{spec.connection.label}: {', '.join(unkept)} was not on the host when it was first recorded, so"
+            " it could not be put back at destroy; move it away by hand instead; nothing was changed",
         )
 
 

@@ -615,9 +615,22 @@ KEPT_DIR = "kept"
 """Beside the recorded daemon.json: copies of the TLS files the host had before us."""
 
 
+def kept_name(path: str) -> str:
+    """The name of the kept copy of `path`: a TLS file's own name, `dropin-NAME` for a drop-in."""
+    folder, _, name = path.rpartition("/")
+    return f"dropin-{name}" if folder == paths.DROPIN_DIR else name
+
+
+def kept_path(name: str) -> str | None:
+    """The host path a kept copy's name stands for (None: not one we keep)."""
+    if name.startswith("dropin-"):
+        return f"{paths.DROPIN_DIR}/{name.removeprefix('dropin-')}"
+    return next((p for p in paths.TLS_FILES if p.rsplit("/", 1)[1] == name), None)
+
+
 def kept_copy(path: str) -> str:
-    """Where the recorded copy of the host's own `path` (one of `paths.TLS_FILES`) is kept."""
-    return f"{paths.ORIGINAL_DIR}/{KEPT_DIR}/{path.rsplit('/', 1)[1]}"
+    """Where the recorded copy of the host's own `path` (a TLS file or a taken-over drop-in) is kept."""
+    return f"{paths.ORIGINAL_DIR}/{KEPT_DIR}/{kept_name(path)}"
 
 
 @dataclass(frozen=True)
@@ -628,6 +641,8 @@ class OriginalSource:
     content: str | None = None
     """With `from_host=False`: the original daemon.json (None: there was none)."""
     why: str = "host"
+    dropins: tuple[str, ...] = ()
+    """Drop-ins (file names in docker.service.d) to keep beside the original: the ones taken over."""
 
 
 def setup_script(original: OriginalSource | None, init_system: str, owner: str = "") -> str:
@@ -665,10 +680,11 @@ def setup_script(original: OriginalSource | None, init_system: str, owner: str =
                 f"  if [ -f {_q(paths.DAEMON_JSON)} ]; then cp -a {_q(paths.DAEMON_JSON)} {_q(copy)}"
                 " || fail 'could not copy daemon.json'; fi"
             )
-            # TLS files the host had of its own (e.g. Docker Machine's): kept, to be put back at destroy.
+            # TLS files the host had of its own (e.g. Docker Machine's) and the drop-ins taken over: kept, to
+            # be put back at destroy.
             lines.append(f"  mkdir {_q(new + '/' + KEPT_DIR)} || fail 'could not create the kept folder'")
-            for path in paths.TLS_FILES:
-                name = path.rsplit("/", 1)[1]
+            for path in (*paths.TLS_FILES, *(f"{paths.DROPIN_DIR}/{d}" for d in original.dropins)):
+                name = kept_name(path)
                 kept = f"{new}/{KEPT_DIR}/{name}"
                 lines.append(
                     f"  if [ -f {_q(path)} ]; then {{ cp -a {_q(path)} {_q(kept)} &&"

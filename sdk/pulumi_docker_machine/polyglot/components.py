@@ -67,6 +67,8 @@ class MachineArgs(TypedDict, total=False):
     """Seconds the host waits for a change to be confirmed before rolling it back (default 120)."""
     adopt: Input[bool]
     """Take over a host that another stack manages (default false; without it such a host is refused)."""
+    take_over_dropins: list[Input[str]]
+    """Foreign docker.service drop-ins to take over (e.g. Docker Machine's `10-machine.conf`)."""
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,7 @@ class DockerHostProvider(SpecProvider):
         # What the state recorded is the old host's: a replacement goes to a host probed at create.
         if not replaces and not is_unknown(news.get("daemon")):  # unknown: decided at apply
             plan.refuse_for_recorded_state(olds, news.get("daemon"))
-        unset = {"adopt": False}  # a state written before the input existed: its default
+        unset = {"adopt": False, "take_over_dropins": []}  # states written before these inputs: defaults
         changed = changed_fields({**unset, **olds}, {**unset, **news}, _COMPARED)
         if olds.get("drift"):
             changed.append("drift")

@@ -6,7 +6,7 @@ import base64
 from dataclasses import dataclass, field
 
 from ..daemon import paths
-from ..daemon.transaction import Status, parse_status
+from ..daemon.transaction import Status, kept_path, parse_status
 
 _MARK = "@@pdm:"
 
@@ -90,7 +90,8 @@ class Original:
     recorded: int = 0
     source: str = "host"
     kept: tuple[tuple[str, int], ...] = ()
-    """TLS files the host had of its own at first touch, with their modes (copies in the record)."""
+    """TLS files the host had of its own at first touch and drop-ins taken over, with their modes (copies
+    in the record)."""
 
 
 @dataclass(frozen=True)
@@ -191,11 +192,11 @@ def _parse_original(text: str) -> Original | None:
     if not pairs:
         return None
     kept = []
-    by_name = {path.rsplit("/", 1)[1]: path for path in paths.TLS_FILES}
     for key, value in pairs:
-        mode, _, name = value.partition(" ")  # `kept=MODE NAME`: NAME in /etc/docker
-        if key == "kept" and mode.isdigit() and name in by_name:
-            kept.append((by_name[name], int(mode, 8)))
+        mode, _, name = value.partition(" ")  # `kept=MODE NAME`, NAME as `kept_name` gives it
+        path = kept_path(name) if key == "kept" and mode.isdigit() else None
+        if path is not None:
+            kept.append((path, int(mode, 8)))
     content = fields.get("content")
     mode = fields.get("mode", "644")
     recorded = fields.get("recorded", "0")

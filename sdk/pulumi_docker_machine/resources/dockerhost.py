@@ -120,6 +120,9 @@ class DockerHostArgs:
     confirm_timeout: Input[int] | None = None
     """Seconds the host waits for the client-side TLS check to confirm a change before it rolls the
     change back by itself (default 120, 10 to 3600); changing it replaces nothing."""
+    take_over_dropins: Input[Sequence[Input[str]]] | None = None
+    """Foreign docker.service drop-ins to take over (file names, e.g. Docker Machine's `10-machine.conf`):
+    kept with the host's original at the first `up`, removed while managed, put back at destroy."""
     adopt: Input[bool] | None = None
     """Take over a host that another stack (or another DockerHost) manages (default false): its
     clients lose access. Without it such a host is refused, naming its owner."""

@@ -66,6 +66,8 @@ class MachineArgs:
     """Seconds the host waits for a change to be confirmed before rolling it back (default 120)."""
     adopt: Input[bool] | None = None
     """Take over a host that another stack manages (default false; without it such a host is refused)."""
+    take_over_dropins: Sequence[Input[str]] | None = None
+    """Foreign docker.service drop-ins to take over (e.g. Docker Machine's `10-machine.conf`)."""
 
 
 def _command_connection(connection: Any, host_keys: dict[str, str] | None) -> remote.ConnectionArgs:
@@ -169,6 +171,7 @@ def assemble(owner: Any, name: str, args: MachineArgs) -> None:
             address=args.address,
             confirm_timeout=args.confirm_timeout,
             adopt=args.adopt,
+            take_over_dropins=args.take_over_dropins,
         ),
         child,
     )

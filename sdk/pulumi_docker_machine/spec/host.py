@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from cryptography import x509
 
+from ..errors import ValidationError
 from ..pki.inspection import load_certificate
 from . import values
 from .connection import ConnectionSpec
@@ -16,6 +18,8 @@ from .daemon import DaemonSpec
 from .reader import Reader, SpecReader, meta
 
 INSTALL_METHODS = ("packages", "script", "command", "none")
+DROPIN_NAME = "10-pulumi-docker-machine.conf"
+"""Our own drop-in's file name (daemon/paths.py has its path)."""
 DEFAULT_CONFIRM_TIMEOUT = 120
 """Seconds the host waits for the client-side TLS check to confirm a change before rolling it back."""
 
@@ -42,6 +46,9 @@ class HostSpec(SpecReader):
     client_private_key_pem: str | None = field(metadata=meta(secret=True))
     address: str | None
     confirm_timeout: int
+    take_over_dropins: tuple[str, ...]
+    """Foreign docker.service drop-ins (file names) to take over: kept at first touch, removed while we
+    manage the host, put back at destroy (Docker Machine's `10-machine.conf`)."""
     managed_by: str | None
     """Who manages the host, `project/stack/resource` (set by the DockerHost class; None in old states)."""
     adopt: bool
@@ -76,11 +83,21 @@ class HostSpec(SpecReader):
         reader.read("client_private_key_pem", values.private_key_pem, None)
         reader.read("address", values.address, None)
         reader.read("confirm_timeout", values.whole(10, 3600, "seconds"), DEFAULT_CONFIRM_TIMEOUT)
+        reader.read("take_over_dropins", _dropin_names, ())
         reader.read("managed_by", values.single_line, None)
         reader.read("adopt", values.flag, False)
         _check_install(reader)
         _check_certificates(reader)
         _check_ports(reader)
+
+
+def _dropin_names(field: str, raw: Any) -> tuple[str, ...]:
+    """File names of drop-ins in docker.service.d (`10-machine.conf`), not ours."""
+    names = values.strings(field, raw)
+    for name in names:
+        if not re.fullmatch(r"[\w.-]+\.conf", name) or name == DROPIN_NAME:
+            raise ValidationError(field, f"{name!r} is not the file name of a foreign docker.service drop-in")
+    return names
 
 
 def _check_install(reader: Reader) -> None:
