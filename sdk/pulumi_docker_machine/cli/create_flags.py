@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from ..errors import ValidationError
@@ -17,6 +17,8 @@ from ..spec import values
 from ..spec.daemon import DaemonConfigSpec
 
 DRIVERS = ("generic",)
+DOCKER_MACHINE_DROPIN = "10-machine.conf"
+"""The systemd drop-in Docker Machine's provisioners write (ExecStart with its -H and --tls flags)."""
 
 FLAG_OF_SETTING = {
     "tls_port": "--generic-engine-port",
@@ -49,6 +51,10 @@ class CreateOptions:
     opts: dict[str, Any] = field(default_factory=dict)
     tls_san: tuple[str, ...] = ()
     install_url: str | None = None
+    ca_cert: str | None = None
+    """`import`: the path of Docker Machine's CA certificate (its clients keep working); None: a new CA."""
+    ca_key: str | None = None
+    take_over_dropins: tuple[str, ...] = ()
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -56,7 +62,7 @@ class CreateOptions:
     @classmethod
     def from_json(cls, text: str) -> CreateOptions:
         data = json.loads(text)
-        for name in ("labels", "registry_mirrors", "insecure_registries", "tls_san"):
+        for name in ("labels", "registry_mirrors", "insecure_registries", "tls_san", "take_over_dropins"):
             data[name] = tuple(data.get(name) or ())
         return cls(**data)
 
@@ -97,6 +103,44 @@ def _opt_value(text: str) -> Any:
     except json.JSONDecodeError:
         return text
     return parsed if isinstance(parsed, bool | int | float) else text
+
+
+def from_docker_machine(name: str, config: Mapping[str, Any]) -> CreateOptions:
+    """The options of a machine a real `docker-machine` made, from its `config.json`: its address, SSH
+    user, port and key, engine options and SANs, its CA (kept, so its clients keep working) and its
+    drop-in (`10-machine.conf`, taken over and put back at `rm`). ValidationError naming the field."""
+    driver, host = config.get("Driver") or {}, config.get("HostOptions") or {}
+    engine, auth = host.get("EngineOptions") or {}, host.get("AuthOptions") or {}
+    if config.get("DriverName") != "generic":
+        raise ValidationError(
+            "DriverName", f"is {config.get('DriverName')!r}: only generic machines can be imported"
+        )
+    raw = {
+        "name": name,
+        "generic_ip_address": driver.get("IPAddress"),
+        "generic_ssh_user": driver.get("SSHUser"),
+        "generic_ssh_key": driver.get("SSHKeyPath") or None,
+        "generic_ssh_port": driver.get("SSHPort"),
+        "generic_engine_port": driver.get("EnginePort"),
+        "engine_label": engine.get("Labels") or (),
+        "engine_registry_mirror": engine.get("RegistryMirror") or (),
+        "engine_insecure_registry": engine.get("InsecureRegistry") or (),
+        "engine_storage_driver": engine.get("StorageDriver") or None,
+        "engine_env": engine.get("Env") or (),
+        "engine_opt": engine.get("ArbitraryFlags") or (),
+        "tls_san": auth.get("ServerCertSANs") or (),
+    }
+    for key in ("CaCertPath", "CaPrivateKeyPath"):
+        if not auth.get(key):
+            raise ValidationError(
+                f"HostOptions.AuthOptions.{key}", "is missing: the machine's CA cannot be kept"
+            )
+    return replace(
+        check(raw),
+        ca_cert=auth["CaCertPath"],
+        ca_key=auth["CaPrivateKeyPath"],
+        take_over_dropins=(DOCKER_MACHINE_DROPIN,),
+    )
 
 
 def check(raw: Mapping[str, Any]) -> CreateOptions:

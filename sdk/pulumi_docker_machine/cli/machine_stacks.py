@@ -73,6 +73,7 @@ def _program(options: CreateOptions, store: Path) -> Callable[[], None]:
     def run() -> None:
         import pulumi
 
+        from ..resources.certs import CertificateAuthority, CertificateAuthorityArgs
         from ..resources.machine import Machine, MachineArgs
 
         connection: dict[str, Any] = {
@@ -85,6 +86,15 @@ def _program(options: CreateOptions, store: Path) -> Callable[[], None]:
         else:
             connection["agent_socket_path"] = os.environ.get("SSH_AUTH_SOCK", "")
         ips, names = options.sans()
+        ca = None
+        if options.ca_cert and options.ca_key:  # an imported machine keeps its CA: its clients keep working
+            ca = CertificateAuthority(
+                f"{options.name}-ca",
+                CertificateAuthorityArgs(
+                    existing_cert_pem=Path(options.ca_cert).read_text(),
+                    existing_private_key_pem=pulumi.Output.secret(Path(options.ca_key).read_text()),
+                ),
+            )
         machine = Machine(
             options.name,
             MachineArgs(
@@ -95,6 +105,8 @@ def _program(options: CreateOptions, store: Path) -> Callable[[], None]:
                 install_method="script" if options.install_url else None,
                 install_script_url=options.install_url,
                 store=str(store),
+                ca=ca,
+                take_over_dropins=list(options.take_over_dropins) or None,
             ),
         )
         pulumi.export("docker_host", machine.docker_host)

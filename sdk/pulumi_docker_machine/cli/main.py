@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import socket
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -368,6 +369,11 @@ def cmd_create(args: argparse.Namespace, root: Path) -> int:
     options = create_flags.check(vars(args))
     if options.name in store.names(root):
         raise DockerMachineError(f'Host already exists: "{options.name}"')
+    if options.name in store.docker_machine_records(root):
+        raise DockerMachineError(
+            f"{options.name} is a machine docker-machine made in this store: `pulumi-docker-machine import"
+            f" {options.name}` takes it over"
+        )
     if options.ssh_key and not Path(options.ssh_key).expanduser().is_file():
         raise ValidationError("--generic-ssh-key", f"{options.ssh_key}: no such file")
     if not options.ssh_key and not os.environ.get("SSH_AUTH_SOCK"):
@@ -382,6 +388,41 @@ def cmd_create(args: argparse.Namespace, root: Path) -> int:
     hint = f"pulumi-docker-machine env {options.name}"
     print(f"To see how to connect your Docker Client to this machine, run: {hint}")
     return 0
+
+
+DOCKER_MACHINE_FILES = "docker-machine-files"
+"""Inside an imported machine's folder: docker-machine's own client files, put back by `rm`."""
+
+
+def cmd_import(args: argparse.Namespace, root: Path) -> int:
+    """Take over a machine a real `docker-machine` made: its CA is kept (its clients keep working), its
+    drop-in is taken over; `rm` gives the host and the folder back as docker-machine left them."""
+    from . import create_flags, machine_stacks
+
+    if args.name not in store.docker_machine_records(root):
+        raise ValidationError("NAME", f"no machine {args.name!r} made by docker-machine in {root}")
+    directory = store.machine_dir(root, args.name)
+    try:
+        config = json.loads((directory / "config.json").read_text())
+    except ValueError as exc:
+        raise ValidationError("config.json", f"{directory / 'config.json'} is not JSON: {exc}") from None
+    options = create_flags.from_docker_machine(args.name, config)
+    kept = directory / DOCKER_MACHINE_FILES
+    kept.mkdir(mode=0o700, exist_ok=True)
+    for name in (*store.FILES, "known_hosts"):
+        if (directory / name).is_file() and not (kept / name).exists():
+            shutil.copy2(directory / name, kept / name)
+    url = machine_stacks.create(root, options, _say)
+    print(f"Imported {args.name}: Docker is up and running at {url}, with its own CA kept")
+    return 0
+
+
+def _put_back_docker_machine_files(root: Path, name: str) -> None:
+    kept = store.machine_dir(root, name) / DOCKER_MACHINE_FILES
+    if kept.is_dir():
+        for path in kept.iterdir():
+            os.replace(path, kept.parent / path.name)
+        kept.rmdir()
 
 
 def _say(line: str) -> None:
@@ -425,6 +466,7 @@ def cmd_rm(args: argparse.Namespace, root: Path) -> int:
     for name in args.names:
         machine_stacks.remove(root, name, args.force, _say)
         store.remove(root, name)
+        _put_back_docker_machine_files(root, name)
         print(f"Successfully removed {name}")
     return 0
 
@@ -588,6 +630,9 @@ def _add_lifecycle_commands(sub: Any) -> None:
     ):
         create.add_argument(flag, action="append", help=f"{text} (repeatable)")
     create.set_defaults(func=cmd_create)
+    imported = sub.add_parser("import", help="take over a machine a real docker-machine made (generic)")
+    imported.add_argument("name", metavar="NAME")
+    imported.set_defaults(func=cmd_import)
     rm = sub.add_parser("rm", help="give the host back as it was and forget the machine")
     rm.add_argument("names", nargs="+", metavar="NAME")
     rm.add_argument("--force", "-f", action="store_true", help="forget it even if the host cannot be reached")
