@@ -103,3 +103,60 @@ def test_create_refuses_in_one_line_before_pulumi_runs(tmp_path: Path, capsys, m
         err = capsys.readouterr().err
         assert said in err and len(err.splitlines()) == 1, err
     assert not (tmp_path / "store").exists()
+
+
+DM_CONFIG = {
+    "DriverName": "generic",
+    "Driver": {"IPAddress": "10.0.0.7", "SSHUser": "ubuntu", "SSHPort": 2222, "SSHKeyPath": "/s/id_rsa"},
+    "HostOptions": {
+        "EngineOptions": {"Labels": ["env=old"], "ArbitraryFlags": ["log-level=warn"], "Env": ["A=b"]},
+        "AuthOptions": {"CaCertPath": "/s/certs/ca.pem", "CaPrivateKeyPath": "/s/certs/ca-key.pem"},
+    },
+}
+
+
+def test_a_docker_machine_config_maps_onto_the_same_options() -> None:
+    options = create_flags.from_docker_machine("old", DM_CONFIG)
+    assert (options.ip_address, options.ssh_user, options.ssh_port, options.ssh_key) == (
+        "10.0.0.7",
+        "ubuntu",
+        2222,
+        "/s/id_rsa",
+    )
+    assert options.daemon_settings() == {
+        "tls_port": 2376,
+        "labels": ["env=old"],
+        "environment": {"A": "b"},
+        "extra": {"log-level": "warn"},
+    }
+    assert (options.ca_cert, options.ca_key) == ("/s/certs/ca.pem", "/s/certs/ca-key.pem")
+    assert options.take_over_dropins == ("10-machine.conf",)
+    assert create_flags.CreateOptions.from_json(options.to_json()) == options
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"DriverName": "virtualbox"}, "DriverName"),
+        ({"HostOptions": {"AuthOptions": {}}}, "HostOptions.AuthOptions.CaCertPath"),
+        ({"Driver": {"IPAddress": "bad address!"}}, "--generic-ip-address"),
+    ],
+)
+def test_a_docker_machine_config_that_cannot_be_imported_says_why(change: dict, field: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        create_flags.from_docker_machine("old", {**DM_CONFIG, **change})
+    assert caught.value.field == field
+
+
+def test_import_and_create_keep_to_their_own_machines(tmp_path: Path, capsys) -> None:
+    made = tmp_path / "machines" / "old"
+    made.mkdir(parents=True)
+    (made / "config.json").write_text('{"DriverName": "generic"}')
+    assert main(["-s", str(tmp_path), "import", "nope"]) == 1
+    assert "no machine 'nope' made by docker-machine" in capsys.readouterr().err
+    assert (
+        main(["-s", str(tmp_path), "create", *IP, "--generic-ssh-key", str(made / "config.json"), "old"]) == 1
+    )
+    assert "old is a machine docker-machine made in this store: `pulumi-docker-machine import old`" in (
+        capsys.readouterr().err
+    )
