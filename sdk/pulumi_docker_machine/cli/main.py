@@ -6,21 +6,16 @@ import argparse
 import json
 import os
 import re
-import shutil
-import socket
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from .. import store
 from ..errors import DockerMachineError, ValidationError
-from ..remote import tlsprobe
-from ..remote.engine_api import EngineAPI, EngineAPIError
 from ..spec.values import split_docker_host
-from . import shellenv, templates
+from . import lifecycle_commands, probe, shellenv, templates
 
 ENV_NAMES = ("DOCKER_TLS_VERIFY", "DOCKER_HOST", "DOCKER_CERT_PATH", "DOCKER_MACHINE_NAME")
 
@@ -47,9 +42,9 @@ def cmd_env(args: argparse.Namespace, root: Path) -> int:
         command = "pulumi-docker-machine env --unset"
     else:
         if args.first_manager:
-            args.name = _first_manager(root, args.first_manager, args.timeout)
+            args.name = probe.first_manager(root, args.first_manager, args.timeout)
         record = store.load(root, args.name)
-        _require_running(root, args.name, args.timeout)
+        probe.require_running(root, args.name, args.timeout)
         variables = {
             "DOCKER_TLS_VERIFY": "1",
             "DOCKER_HOST": record.docker_host,
@@ -72,112 +67,16 @@ def cmd_env(args: argparse.Namespace, root: Path) -> int:
     return 0
 
 
-def _engine_info(root: Path, name: str, timeout: float) -> dict[str, Any]:
-    """The machine's daemon's /info, over TLS with the machine's client files."""
-    record = store.load(root, name)
-    host, port = split_docker_host(record.docker_host)
-    ca, cert, key = ((store.machine_dir(root, name) / f).read_text() for f in store.FILES)
-    return EngineAPI(host, port, ca, cert, key, timeout=timeout).info()
-
-
-def _role(info: dict[str, Any]) -> str:
-    """manager, worker or '' (in no swarm)."""
-    swarm = info.get("Swarm") or {}
-    if swarm.get("LocalNodeState") != "active":
-        return ""
-    return "manager" if swarm.get("ControlAvailable") else "worker"
-
-
-def _swarm_role(root: Path, name: str, timeout: float) -> str:
-    return _role(_engine_info(root, name, timeout))
-
-
-def _first_manager(root: Path, names: list[str], timeout: float) -> str:
-    """The first of `names` whose daemon answers as a swarm manager (failover for a cluster's env)."""
-    for name in names:
-        try:
-            if _swarm_role(root, name, timeout) == "manager":
-                return name
-        except (EngineAPIError, OSError):
-            continue
-    raise DockerMachineError(f"none of {', '.join(names)} answers as a swarm manager")
-
-
-def _require_running(root: Path, name: str, timeout: float) -> None:
-    """Docker Machine's `env` and `url` exit 1 for a host that is not running; scripts rely on that."""
-    record = store.load(root, name)
-    host, port = split_docker_host(record.docker_host)
-    if _port_answers(host, port, timeout) or _port_answers(record.ssh_host or host, record.ssh_port, timeout):
-        return
-    raise DockerMachineError(
-        f"{name}: the host is not running (neither {record.docker_host} nor its SSH port {record.ssh_port}"
-        f" answered within {timeout:g} s)"
-    )
-
-
 def cmd_config(args: argparse.Namespace, root: Path) -> int:
     """One flag per line, as docker/machine's config.go prints them (`docker $(... config NAME) ps`)."""
     record = store.load(root, args.name)
-    _require_running(root, args.name, args.timeout)
+    probe.require_running(root, args.name, args.timeout)
     directory = store.machine_dir(root, args.name)
     print("--tlsverify")
     for flag, name in (("--tlscacert", "ca.pem"), ("--tlscert", "cert.pem"), ("--tlskey", "key.pem")):
         print(f'{flag}="{directory / name}"')
     print(f"-H={record.docker_host}")
     return 0
-
-
-def _probe(root: Path, name: str, timeout: float) -> dict[str, Any]:
-    try:
-        return _probe_one(root, name, timeout)
-    except Exception as exc:  # one unreadable machine must not hide the others
-        return _empty_row(name) | {"state": "Error", "errors": str(exc)[:120]}
-
-
-def _empty_row(name: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "url": "",
-        "state": "",
-        "docker": "",
-        "swarm": "",
-        "certs": "",
-        "errors": "",
-        "labels": [],
-    }
-
-
-def _probe_one(root: Path, name: str, timeout: float) -> dict[str, Any]:
-    record = store.load(root, name)
-    directory = store.machine_dir(root, name)
-    row: dict[str, Any] = {"name": name, "url": record.docker_host, "state": "Running", "docker": ""}
-    row.update(swarm="", errors="", labels=[])
-    row["certs"] = _expiry(record.server_cert_not_after, record.cert_not_after)
-    try:  # a record written before the stricter DOCKER_HOST parser is one bad row, not a failed `ls`
-        host, port = split_docker_host(record.docker_host)
-        ca, cert, key = ((directory / f).read_text() for f in store.FILES)
-        engine = tlsprobe.probe(
-            lambda: tlsprobe.tcp_stream(host, port, timeout), host, ca, cert, key, timeout
-        )
-        row["docker"] = f"v{engine.version}"
-    except (OSError, tlsprobe.TLSProbeError, ValidationError) as exc:
-        row["state"], row["errors"] = "Unreachable", str(exc)[:120]
-        return row
-    try:  # the daemon answered: a failed /info leaves the state Running
-        info = _engine_info(root, name, timeout)
-        row["swarm"], row["labels"] = _role(info), list(info.get("Labels") or [])
-    except (OSError, EngineAPIError) as exc:
-        row["swarm"], row["errors"] = "?", str(exc)[:120]
-    return row
-
-
-def _expiry(*moments: str) -> str:
-    known = [datetime.fromisoformat(m.replace("Z", "+00:00")) for m in moments if m]
-    if not known:
-        return ""
-    soonest = min(known)
-    days = (soonest - datetime.now(UTC)).days
-    return f"{soonest:%Y-%m-%d} ({days}d)" if days >= 0 else f"EXPIRED {soonest:%Y-%m-%d}"
 
 
 FILTER_KEYS = ("name", "state", "driver", "label", "swarm")
@@ -245,10 +144,10 @@ def cmd_ls(args: argparse.Namespace, root: Path) -> int:
         rows: list[dict[str, Any]] = [{"name": n, "state": "", "labels": [], "swarm": ""} for n in names]
     else:
         with ThreadPoolExecutor(max_workers=max(1, min(16, len(names)))) as pool:
-            rows = list(pool.map(lambda n: _probe(root, n, args.timeout), names))
+            rows = list(pool.map(lambda n: probe.probe_row(root, n, args.timeout), names))
     for name, driver in store.docker_machine_records(root).items():
         note = f"made by docker-machine (driver {driver}); not managed by pulumi-docker-machine"
-        rows.append(_empty_row(name) | {"state": "Unknown", "driver": driver, "errors": note})
+        rows.append(probe.empty_row(name) | {"state": "Unknown", "driver": driver, "errors": note})
     rows = [row for row in rows if _matches(row, filters)]
     if args.quiet:
         for row in rows:
@@ -317,7 +216,7 @@ def cmd_ip(args: argparse.Namespace, root: Path) -> int:
 
 def cmd_url(args: argparse.Namespace, root: Path) -> int:
     record = store.load(root, args.name)
-    _require_running(root, args.name, args.timeout)
+    probe.require_running(root, args.name, args.timeout)
     print(record.docker_host)
     return 0
 
@@ -363,155 +262,8 @@ def cmd_scp(args: argparse.Namespace, root: Path) -> int:
     return 0  # pragma: no cover - exec does not return
 
 
-def cmd_create(args: argparse.Namespace, root: Path) -> int:
-    from . import create_flags  # its checks load the Pulumi SDK: only for this command
-
-    options = create_flags.check(vars(args))
-    if options.name in store.names(root):
-        raise DockerMachineError(f'Host already exists: "{options.name}"')
-    if options.name in store.docker_machine_records(root):
-        raise DockerMachineError(
-            f"{options.name} is a machine docker-machine made in this store: `pulumi-docker-machine import"
-            f" {options.name}` takes it over"
-        )
-    if options.ssh_key and not Path(options.ssh_key).expanduser().is_file():
-        raise ValidationError("--generic-ssh-key", f"{options.ssh_key}: no such file")
-    if not options.ssh_key and not os.environ.get("SSH_AUTH_SOCK"):
-        raise ValidationError("--generic-ssh-key", "is required (or an ssh-agent in SSH_AUTH_SOCK)")
-    from . import machine_stacks  # loads Pulumi: only for the commands that run it
-
-    url = machine_stacks.create(root, options, _say)
-    if options.ssh_key:
-        key_path = str(Path(options.ssh_key).expanduser().resolve())
-        store.write_atomic(store.machine_dir(root, options.name) / store.SSH_KEY_PATH, key_path + "\n", 0o600)
-    print(f"Docker is up and running at {url}")
-    hint = f"pulumi-docker-machine env {options.name}"
-    print(f"To see how to connect your Docker Client to this machine, run: {hint}")
-    return 0
-
-
-DOCKER_MACHINE_FILES = "docker-machine-files"
-"""Inside an imported machine's folder: docker-machine's own client files, put back by `rm`."""
-
-
-def cmd_import(args: argparse.Namespace, root: Path) -> int:
-    """Take over a machine a real `docker-machine` made: its CA is kept (its clients keep working), its
-    drop-in is taken over; `rm` gives the host and the folder back as docker-machine left them."""
-    from . import create_flags, machine_stacks
-
-    if args.name not in store.docker_machine_records(root):
-        raise ValidationError("NAME", f"no machine {args.name!r} made by docker-machine in {root}")
-    directory = store.machine_dir(root, args.name)
-    try:
-        config = json.loads((directory / "config.json").read_text())
-    except ValueError as exc:
-        raise ValidationError("config.json", f"{directory / 'config.json'} is not JSON: {exc}") from None
-    options = create_flags.from_docker_machine(args.name, config)
-    kept = directory / DOCKER_MACHINE_FILES
-    kept.mkdir(mode=0o700, exist_ok=True)
-    for name in (*store.FILES, "known_hosts"):
-        if (directory / name).is_file() and not (kept / name).exists():
-            shutil.copy2(directory / name, kept / name)
-    url = machine_stacks.create(root, options, _say)
-    print(f"Imported {args.name}: Docker is up and running at {url}, with its own CA kept")
-    return 0
-
-
-def _put_back_docker_machine_files(root: Path, name: str) -> None:
-    kept = store.machine_dir(root, name) / DOCKER_MACHINE_FILES
-    if kept.is_dir():
-        for path in kept.iterdir():
-            os.replace(path, kept.parent / path.name)
-        kept.rmdir()
-
-
-def _say(line: str) -> None:
-    sys.stdout.write(line if line.endswith("\n") else line + "\n")
-    sys.stdout.flush()
-
-
-def _created_here(root: Path, name: str, verb: str) -> None:
-    """Refuse to change a machine that a user's own program manages (its stack is not ours)."""
-    from . import machine_stacks
-
-    if not machine_stacks.made_by_create(root, name):
-        store.load(root, name)  # a machine that is not in the store at all: say that instead
-        raise DockerMachineError(
-            f"{name} was made by a Pulumi program, not by `create`: {verb} it with `pulumi up` (or"
-            " `pulumi destroy`) in that program's project"
-        )
-
-
-def _confirmed(question: str, assume_yes: bool) -> bool:
-    if assume_yes:
-        return True
-    sys.stdout.write(question)
-    sys.stdout.flush()
-    answer = sys.stdin.readline().strip().lower()
-    return answer in ("y", "yes")
-
-
-def cmd_rm(args: argparse.Namespace, root: Path) -> int:
-    from . import machine_stacks
-
-    for name in args.names:
-        _created_here(root, name, "remove")
-    question = (
-        f"About to remove {', '.join(args.names)}\nWARNING: This action will give the host(s) back as they"
-        " were and delete the local reference.\nAre you sure? (y/n): "
-    )
-    if not _confirmed(question, args.y):
-        print("Aborting")
-        return 1
-    for name in args.names:
-        machine_stacks.remove(root, name, args.force, _say)
-        store.remove(root, name)
-        _put_back_docker_machine_files(root, name)
-        print(f"Successfully removed {name}")
-    return 0
-
-
-def cmd_provision(args: argparse.Namespace, root: Path) -> int:
-    from . import machine_stacks
-
-    for name in args.names:
-        _created_here(root, name, "provision")
-        machine_stacks.provision(root, name, _say)
-    return 0
-
-
-def cmd_regenerate_certs(args: argparse.Namespace, root: Path) -> int:
-    from . import machine_stacks
-
-    for name in args.names:
-        _created_here(root, name, "regenerate the certificates of")
-    if not _confirmed("Regenerate TLS machine certs?  Warning: this is irreversible. (y/n): ", args.force):
-        return 1
-    for name in args.names:
-        print(f"Regenerating TLS certificates for {name}")
-        machine_stacks.regenerate_certs(root, name, args.client_certs, _say)
-    return 0
-
-
-def _port_answers(host: str, port: int, timeout: float) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
-def machine_state(root: Path, name: str, timeout: float) -> str:
-    """Running (its Docker answers over TLS), Error (the host answers on SSH, Docker does not) or Stopped
-    (nothing answers). Docker Machine's generic driver said Running as soon as the SSH port answered."""
-    if _probe_one(root, name, timeout)["state"] == "Running":
-        return "Running"
-    record = store.load(root, name)
-    return "Error" if _port_answers(record.ssh_host, record.ssh_port, timeout) else "Stopped"
-
-
 def cmd_status(args: argparse.Namespace, root: Path) -> int:
-    print(machine_state(root, args.name, args.timeout))
+    print(probe.machine_state(root, args.name, args.timeout))
     return 0
 
 
@@ -590,64 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
     scp.add_argument("--recursive", "-r", action="store_true")
     scp.add_argument("--identity", "-i", help="private key file")
     scp.set_defaults(func=cmd_scp)
-    _add_lifecycle_commands(sub)
-    plugin = sub.add_parser(
-        "plugin",
-        help="write the plugin folder of the docker-machine component package (YAML, TypeScript, ...)",
-    )
-    plugin.add_argument("folder", help="where to write it (then name it under `packages:`)")
-    plugin.set_defaults(func=cmd_plugin)
-    return parser
-
-
-def _add_lifecycle_commands(sub: Any) -> None:
-    """create, rm, provision, regenerate-certs, status, active, version."""
-    create = sub.add_parser(
-        "create", help="make a host a TLS Docker engine (Docker Machine's generic driver)"
-    )
-    create.add_argument("name", metavar="NAME")
-    create.add_argument("--driver", "-d", default="generic", help="only generic")
-    for flag, text in (
-        ("--generic-ip-address", "the host's IP address or DNS name (required)"),
-        ("--generic-ssh-user", "SSH user (default root; others use sudo)"),
-        (
-            "--generic-ssh-key",
-            "path of the SSH private key (default: the agent of SSH_AUTH_SOCK); not copied",
-        ),
-        ("--generic-ssh-port", "SSH port (default 22)"),
-        ("--generic-engine-port", "Docker's TLS port (default 2376)"),
-        ("--engine-storage-driver", "storage driver"),
-        ("--engine-install-url", "install Docker with this script when it is missing (default: packages)"),
-    ):
-        create.add_argument(flag, help=text)
-    for flag, text in (
-        ("--engine-label", "engine label KEY=VALUE"),
-        ("--engine-registry-mirror", "registry mirror URL"),
-        ("--engine-insecure-registry", "insecure registry"),
-        ("--engine-env", "environment of dockerd KEY=VALUE"),
-        ("--engine-opt", "daemon.json setting KEY=VALUE"),
-        ("--tls-san", "extra name or address in the server certificate"),
-    ):
-        create.add_argument(flag, action="append", help=f"{text} (repeatable)")
-    create.set_defaults(func=cmd_create)
-    imported = sub.add_parser("import", help="take over a machine a real docker-machine made (generic)")
-    imported.add_argument("name", metavar="NAME")
-    imported.set_defaults(func=cmd_import)
-    rm = sub.add_parser("rm", help="give the host back as it was and forget the machine")
-    rm.add_argument("names", nargs="+", metavar="NAME")
-    rm.add_argument("--force", "-f", action="store_true", help="forget it even if the host cannot be reached")
-    rm.add_argument("-y", action="store_true", help="do not ask for confirmation")
-    rm.set_defaults(func=cmd_rm)
-    provision = sub.add_parser(
-        "provision", help="apply the machine's configuration again (pulumi up --refresh)"
-    )
-    provision.add_argument("names", nargs="+", metavar="NAME")
-    provision.set_defaults(func=cmd_provision)
-    regen = sub.add_parser("regenerate-certs", help="issue and deploy new certificates")
-    regen.add_argument("names", nargs="+", metavar="NAME")
-    regen.add_argument("--force", "-f", action="store_true", help="do not ask for confirmation")
-    regen.add_argument("--client-certs", action="store_true", help="also a new CA and client certificate")
-    regen.set_defaults(func=cmd_regenerate_certs)
+    lifecycle_commands.add_lifecycle_commands(sub)
     status = sub.add_parser("status", help="Running, Error (Docker does not answer) or Stopped")
     status.add_argument("name", metavar="NAME")
     status.add_argument("--timeout", "-t", type=float, default=5.0, help="seconds (default 5)")
@@ -656,6 +351,13 @@ def _add_lifecycle_commands(sub: Any) -> None:
     active.set_defaults(func=cmd_active)
     version = sub.add_parser("version", help="this tool's version")
     version.set_defaults(func=cmd_version)
+    plugin = sub.add_parser(
+        "plugin",
+        help="write the plugin folder of the docker-machine component package (YAML, TypeScript, ...)",
+    )
+    plugin.add_argument("folder", help="where to write it (then name it under `packages:`)")
+    plugin.set_defaults(func=cmd_plugin)
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
