@@ -188,6 +188,15 @@ def test_swarm_example_lifecycle(pulumi_stack, test_hosts, tmp_path):
         lambda: running_tasks(docker, url["m1"], "web").get(hosts["w2"].name, 0) >= 1,
         timeout=180,
     )
+    # A global service's task stays on w2 until it is drained (web's may move again as the forced update
+    # goes on), so the drain always has a task to move.
+    every = ("service", "create", "--detach=false", "--mode", "global", "--name", "everywhere", "bb:1")
+    docker.text(url["m1"], *every, *HTTPD, timeout=180)
+    wait_until(
+        "the global task running on w2",
+        lambda: running_tasks(docker, url["m1"], "everywhere").get(hosts["w2"].name, 0) == 1,
+        timeout=180,
+    )
     configure(stack, ["m1"], ["m2", "w1"], token_rotation=1, ca_rotation=1)
     stack.up()
     ops = stack.outputs()["operations"]
