@@ -313,6 +313,17 @@ def test_a_destroy_after_the_host_was_given_back_leaves_it_alone() -> None:
     assert host.files == {paths.DAEMON_JSON: (ORIGINAL_JSON, 0o640)} and host.restarts == restarts
 
 
+def test_a_destroy_after_the_host_was_given_back_leaves_its_own_tls_files_alone() -> None:
+    own = {paths.CA_CERT: ("their CA\n", 0o644), paths.SERVER_KEY: ("their key\n", 0o600)}
+    host = FakeHost(files={paths.DAEMON_JSON: (ORIGINAL_JSON, 0o640), **own})
+    state_a = managed(host, STACK_A)
+    state_b = managed(host, STACK_B, adopt=True)
+    lifecycle.restore(host, spec(), state_b, uninstall=False)  # the host's own TLS files are back
+    left = lifecycle.restore(host, spec(), state_a, uninstall=False)
+    assert left is not None and "not managed any more" in left
+    assert host.files == {paths.DAEMON_JSON: (ORIGINAL_JSON, 0o640), **own}
+
+
 def test_a_renamed_stack_is_still_the_owner_and_its_new_name_is_recorded() -> None:
     host = host_with_own_json()
     state = managed(host, STACK_A)

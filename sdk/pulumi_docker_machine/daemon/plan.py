@@ -92,16 +92,18 @@ def changed_inputs(state: Mapping[str, Any] | None, spec: HostSpec) -> list[str]
 
 def not_ours_to_restore(label: str, facts: HostFacts, state: Mapping[str, Any]) -> str | None:
     """Why a destroy must leave the host as it is, or None: another stack manages it now (it adopted the
-    host), or the host was already given back (no owner, no record and none of our certificates). States
-    written before owners were recorded restore as before."""
+    host), or the host was already given back (no owner, no record, and none of the files this stack
+    applied: TLS files there are the host's own). States written before owners were recorded restore as
+    before."""
     mine = state.get("managed_by")
     if not mine:
         return None
     if facts.owner and facts.owner != mine:
         return f"{label}: managed by {facts.owner} now; destroy leaves the host as it is"
-    ours = (paths.CA_CERT, paths.SERVER_CERT, paths.SERVER_KEY, paths.DROPIN)
-    if facts.owner is None and facts.original is None and not any(facts.sha256.get(p) for p in ours):
-        return f"{label}: not managed any more (no owner, record or certificates of ours); left as it is"
+    applied = state.get("desired_sha256") or {}
+    ours = [p for p in (*paths.TLS_FILES, paths.DROPIN) if p in applied and facts.sha256.get(p) == applied[p]]
+    if facts.owner is None and facts.original is None and not ours:
+        return f"{label}: not managed any more (no owner, record or files of ours); left as it is"
     return None
 
 
