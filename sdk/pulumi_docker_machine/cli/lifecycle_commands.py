@@ -32,9 +32,7 @@ def cmd_create(args: argparse.Namespace, root: Path) -> int:
     from . import machine_stacks  # loads Pulumi: only for the commands that run it
 
     url = machine_stacks.create(root, options, _say)
-    if options.ssh_key:
-        key_path = str(Path(options.ssh_key).expanduser().resolve())
-        store.write_atomic(store.machine_dir(root, options.name) / store.SSH_KEY_PATH, key_path + "\n", 0o600)
+    _remember_key(root, options.name, options.ssh_key)
     print(f"Docker is up and running at {url}")
     hint = f"pulumi-docker-machine env {options.name}"
     print(f"To see how to connect your Docker Client to this machine, run: {hint}")
@@ -64,8 +62,16 @@ def cmd_import(args: argparse.Namespace, root: Path) -> int:
         if (directory / name).is_file() and not (kept / name).exists():
             shutil.copy2(directory / name, kept / name)
     url = machine_stacks.create(root, options, _say)
+    _remember_key(root, args.name, options.ssh_key)
     print(f"Imported {args.name}: Docker is up and running at {url}, with its own CA kept")
     return 0
+
+
+def _remember_key(root: Path, name: str, ssh_key: str | None) -> None:
+    """The SSH key's path (never the key) for `ssh` and `scp`."""
+    if ssh_key:
+        path = str(Path(ssh_key).expanduser().resolve())
+        store.write_atomic(store.machine_dir(root, name) / store.SSH_KEY_PATH, path + "\n", 0o600)
 
 
 def _put_back_docker_machine_files(root: Path, name: str) -> None:
