@@ -144,6 +144,7 @@ def test_import_keeps_docker_machines_clients_and_rm_gives_everything_back(
     )
     assert shell.stdout.strip() == host.name, shell.stderr
     assert dm(env, "status", "dm1") == "Running\n"
+    assert dm(env, "ssh", "dm1", "hostname") == f"{host.name}\n"  # with the key docker-machine had
 
     dm(env, "rm", "-y", "dm1")
     for path, text in files.items():
