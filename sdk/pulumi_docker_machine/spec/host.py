@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 from cryptography import x509
 
+from ..daemon import paths
 from ..errors import ValidationError
 from ..pki.inspection import load_certificate
 from . import values
@@ -18,8 +19,6 @@ from .daemon import DaemonSpec
 from .reader import Reader, SpecReader, meta
 
 INSTALL_METHODS = ("packages", "script", "command", "none")
-DROPIN_NAME = "10-pulumi-docker-machine.conf"
-"""Our own drop-in's file name (daemon/paths.py has its path)."""
 DEFAULT_CONFIRM_TIMEOUT = 120
 """Seconds the host waits for the client-side TLS check to confirm a change before rolling it back."""
 
@@ -95,7 +94,7 @@ def _dropin_names(field: str, raw: Any) -> tuple[str, ...]:
     """File names of drop-ins in docker.service.d (`10-machine.conf`), not ours."""
     names = values.strings(field, raw)
     for name in names:
-        if not re.fullmatch(r"[\w.-]+\.conf", name) or name == DROPIN_NAME:
+        if not re.fullmatch(r"[\w.-]+\.conf", name) or name == paths.DROPIN_NAME:
             raise ValidationError(field, f"{name!r} is not the file name of a foreign docker.service drop-in")
     return names
 
